@@ -1,0 +1,86 @@
+"""Where a run keeps its finished chunks, so a killed run resumes where it stopped.
+
+`<dataset>/.runs/<run_id>/chunks/000007/` holds one chunk's published rows, its dropped
+rows with reasons, the questions it added to the dedup index, and its counters. A chunk
+is written into a temporary directory and renamed into place: it exists whole or not at
+all, whatever moment the process is killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from augment.stages import StageStats
+
+
+@dataclass
+class Chunk:
+    rows: pl.DataFrame  # finished rows in schema order
+    drops: pl.DataFrame  # task, source_index, method, stage, reason, detail, question
+    indexed: pl.DataFrame  # label, question: rows that entered the dedup index, in order
+    stats: list[StageStats]
+
+
+class RunStore:
+    def __init__(self, root: Path):
+        self.root = root
+        self.chunks = root / "chunks"
+
+    def open(self, description: dict) -> bool:
+        """Create or reopen the store; True when it already holds work to resume."""
+        self.chunks.mkdir(parents=True, exist_ok=True)
+        for partial in self.chunks.glob("*.tmp-*"):
+            shutil.rmtree(partial, ignore_errors=True)
+        path = self.root / "run.json"
+        if not path.exists():
+            _write_json_atomic(path, description)
+        return bool(self.completed())
+
+    def completed(self) -> list[int]:
+        """Indices 0..k-1 of the chunks finished so far."""
+        done = {int(p.name) for p in self.chunks.iterdir() if p.is_dir() and p.name.isdigit()}
+        count = 0
+        while count in done:
+            count += 1
+        return list(range(count))
+
+    def commit(self, index: int, chunk: Chunk) -> None:
+        final = self.chunks / f"{index:06d}"
+        temporary = self.chunks / f"{index:06d}.tmp-{os.getpid()}"
+        temporary.mkdir(parents=True, exist_ok=True)
+        chunk.rows.write_parquet(temporary / "rows.parquet")
+        chunk.drops.write_parquet(temporary / "drops.parquet")
+        chunk.indexed.write_parquet(temporary / "indexed.parquet")
+        (temporary / "stats.json").write_text(json.dumps([s.to_dict() for s in chunk.stats]))
+        try:
+            os.rename(temporary, final)
+        except OSError:  # another process committed the same chunk (same run, same content)
+            shutil.rmtree(temporary, ignore_errors=True)
+
+    def load(self, index: int, part: str) -> pl.DataFrame:
+        return pl.read_parquet(self.chunks / f"{index:06d}" / f"{part}.parquet")
+
+    def stats(self, index: int) -> list[StageStats]:
+        return [StageStats.from_dict(d) for d in json.loads((self.chunks / f"{index:06d}" / "stats.json").read_text())]
+
+    def mark_published(self, record: dict) -> None:
+        _write_json_atomic(self.root / "published.json", record)
+
+    def published(self) -> dict | None:
+        path = self.root / "published.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(json.dumps(data, indent=2, default=str))
+    os.replace(temporary, path)

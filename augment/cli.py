@@ -1,0 +1,188 @@
+"""The `augment` command line: run, verify, push, audit, templates."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from augment.config import ContaminationConfig, LLMConfig, RunConfig, parse_mix
+from augment.sources import SourceError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Verified synthetic grade-school math from GSM8K.")
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def default_agent_id() -> str:
+    return os.environ.get("AUGMENT_AGENT_ID") or getpass.getuser()
+
+
+@app.command()
+def run(
+    n: Annotated[int, typer.Option(help="rows to publish")] = 50_000,
+    seed: Annotated[int, typer.Option(help="seed of the whole run")] = 0,
+    source: Annotated[str, typer.Option(help="embedded (default), hf[:dataset[@revision]], or a jsonl/parquet path")] = "embedded",
+    generator: Annotated[str, typer.Option(help="symbolic (CPU) or llm (vLLM)")] = "symbolic",
+    mix: Annotated[Optional[str], typer.Option(help="method shares, e.g. renumber=0.6,rename=0.2,backward=0.2")] = None,
+    max_per_source: Annotated[int, typer.Option(help="variants at most per source problem")] = 16,
+    include_original: Annotated[bool, typer.Option(help="also publish the verified train rows")] = False,
+    templates: Annotated[Optional[Path], typer.Option(help="an `augment templates` file to generate from")] = None,
+    out: Annotated[Path, typer.Option(help="output root")] = Path("artifacts/data"),
+    name: Annotated[Optional[str], typer.Option(help="dataset name [default: <agent-id>-gsm8k-aug]")] = None,
+    agent_id: Annotated[Optional[str], typer.Option(help="your agent id [default: $AUGMENT_AGENT_ID or user]")] = None,
+    announce: Annotated[bool, typer.Option(help="write a note to message_board/")] = True,
+    resume: Annotated[bool, typer.Option(help="continue an interrupted run with the same settings")] = True,
+    allow_fewer: Annotated[bool, typer.Option(help="publish what survived when the source runs out")] = False,
+    chunk_size: Annotated[int, typer.Option(help="tasks per checkpointed chunk")] = 4096,
+    workers: Annotated[int, typer.Option(help="processes for symbolic generation")] = 2,
+    embeddings: Annotated[str, typer.Option(help="contamination embeddings: auto, on, off")] = "auto",
+    decontaminate: Annotated[bool, typer.Option(help="drop rows derived from GSM8K test")] = True,
+    model: Annotated[Optional[str], typer.Option(help="LLM: model name or path (vLLM)")] = None,
+    endpoint: Annotated[Optional[str], typer.Option(help="LLM: OpenAI-compatible URL[,URL...] instead of vLLM")] = None,
+    tensor_parallel_size: Annotated[int, typer.Option(help="LLM: GPUs per model replica")] = 1,
+    data_parallel_size: Annotated[int, typer.Option(help="LLM: model replicas")] = 1,
+    gpu_memory_utilization: Annotated[float, typer.Option(help="LLM: share of GPU memory for vLLM")] = 0.9,
+    max_model_len: Annotated[Optional[int], typer.Option(help="LLM: context length")] = None,
+    samples: Annotated[int, typer.Option(help="LLM: solutions sampled per question for voting")] = 4,
+    dry_run: Annotated[bool, typer.Option(help="print the first rendered prompt of each LLM method and exit")] = False,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Generate, verify, deduplicate and decontaminate N rows; publish them as a new version."""
+    from augment.pipeline import RunError
+    from augment.pipeline import run as run_pipeline
+
+    try:
+        llm = LLMConfig(model=model, endpoints=[e for e in (endpoint or "").split(",") if e],
+                        tensor_parallel_size=tensor_parallel_size, data_parallel_size=data_parallel_size,
+                        gpu_memory_utilization=gpu_memory_utilization, max_model_len=max_model_len,
+                        samples=samples, min_votes=min(3, samples))  # fmt: skip
+        config = RunConfig(
+            n=n, seed=seed, source=source, generator=generator, mix=parse_mix(mix) if mix else {},
+            max_per_source=max_per_source, include_original=include_original,
+            templates=str(templates) if templates else None, chunk_size=chunk_size, allow_fewer=allow_fewer,
+            contamination=ContaminationConfig(enabled=decontaminate, embeddings=embeddings), llm=llm,
+            out=str(out), name=name, agent_id=agent_id or default_agent_id(), announce=announce, workers=workers,
+        )  # fmt: skip
+    except ValueError as exc:
+        fail(str(exc))
+    if templates is not None and not templates.is_file():
+        fail(f"templates file {templates} does not exist")
+    if dry_run:
+        from augment.llm.prompts import dry_run as print_prompts
+
+        print_prompts(config)
+        return
+    try:
+        result = run_pipeline(config, resume=resume, show_progress=not quiet, log=typer.echo)
+    except SourceError as exc:
+        fail(str(exc))
+    except RunError as exc:
+        fail(str(exc), code=1)
+    if result.announcement:
+        typer.echo(f"announced in {result.announcement}")
+
+
+@app.command()
+def verify(version_dir: Path) -> None:
+    """Check a published version's shards against its manifest (checksums, schema, row counts)."""
+    from augment.publish import verify_release
+
+    problems = verify_release(version_dir)
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"{version_dir}: all shards match the manifest")
+
+
+@app.command()
+def push(
+    version_dir: Path,
+    to: Annotated[str, typer.Option(help="hf://datasets/ORG/NAME or hf://buckets/OWNER/BUCKET/PATH")],
+    private: Annotated[bool, typer.Option(help="create the repo or bucket private")] = False,
+) -> None:
+    """Upload a verified version to the Hugging Face Hub (token from HF_TOKEN or the saved login)."""
+    from augment.hub import push as push_version
+
+    try:
+        typer.echo(push_version(version_dir, to, private=private))
+    except ValueError as exc:
+        fail(str(exc))
+    except Exception as exc:  # network, auth, ...: one line, no traceback, no token
+        fail(f"push failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}", code=1)
+
+
+@app.command()
+def audit(
+    source: Annotated[str, typer.Argument(help="jsonl, csv or parquet file or directory, or a Hub dataset id")],
+    field: Annotated[str, typer.Option(help="the column holding the questions")] = "question",
+    report: Annotated[Optional[Path], typer.Option(help="write one JSON verdict per row here")] = None,
+    html: Annotated[Optional[Path], typer.Option(help="write a review page of the flagged rows here")] = None,
+    fail_on_contamination: Annotated[bool, typer.Option(help="exit 1 when any row is flagged")] = False,
+    embeddings: Annotated[str, typer.Option(help="auto, on or off")] = "auto",
+) -> None:
+    """Find questions that are, or derive from, GSM8K test questions."""
+    from augment.audit import audit as run_audit
+    from augment.audit import load_field, write_html, write_report
+
+    try:
+        values = load_field(source, field)
+        result = run_audit(values, embeddings=embeddings)
+    except (SourceError, RuntimeError) as exc:
+        fail(str(exc))
+    if report:
+        write_report(result, report)
+    if html:
+        write_html(result, html, source)
+    reasons = ", ".join(f"{reason} {count:,}" for reason, count in result.by_reason().most_common())
+    typer.echo(f"{result.rows:,} rows, {result.flagged:,} flagged" + (f" ({reasons})" if reasons else ""))
+    if fail_on_contamination and result.flagged:
+        raise typer.Exit(1)
+
+
+@app.command()
+def templates(
+    source: Annotated[Path, typer.Argument(help="a GSM8K-format jsonl or parquet file")],
+    out: Annotated[Path, typer.Option(help="where to write one template record per input row")],
+    workers: Annotated[int, typer.Option(help="processes")] = 2,
+) -> None:
+    """Derive GSM-Symbolic annotated templates for every problem of a file."""
+    from collections import Counter
+
+    from augment.sources import load_path
+    from augment.symbolic.generator import annotation_records, write_records
+
+    try:
+        data = load_path(source)
+    except SourceError as exc:
+        fail(str(exc))
+    records = {r["row"]: r for r in annotation_records(data.frame, workers)}
+    total = data.frame.height + sum(data.malformed.values())
+    missing = {"row": None, "question_annotated": None, "answer_annotated": None, "skipped": "malformed-input-row"}
+    ordered = [records.get(i, missing | {"row": i}) for i in range(total)]
+    write_records(out, ordered)
+    reasons = Counter(r["skipped"] for r in ordered if r["skipped"])
+    templated = total - sum(reasons.values())
+    typer.echo(f"{templated:,} of {total:,} rows templated ({templated / max(total, 1):.1%}); wrote {out}")
+    for reason, count in reasons.most_common(8):
+        typer.echo(f"  skipped {count:,}: {reason}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted; run the same command again to resume", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

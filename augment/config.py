@@ -1,0 +1,141 @@
+"""One dataclass holds a run's settings; it is validated when built and written into the manifest.
+
+`RunConfig.fingerprint()` hashes every setting that changes the rows (not where they are
+written), together with the code version: it is the `run_id` of every row and the key
+under which an interrupted run is resumed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+from augment import __version__
+from dedup.index import DedupSettings
+from filters.quality import QualityPolicy
+
+SYMBOLIC_METHODS = ("renumber", "rename", "backward")
+LLM_METHODS = ("rephrase", "resolve", "llm_backward", "harder", "distractor")
+METHODS = ("original", *SYMBOLIC_METHODS, *LLM_METHODS)
+DEFAULT_MIX = {
+    "symbolic": {"renumber": 0.6, "rename": 0.2, "backward": 0.2},
+    "llm": {"rephrase": 0.3, "resolve": 0.3, "llm_backward": 0.1, "harder": 0.15, "distractor": 0.15},
+}
+_AGENT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """"renumber=0.6,rename=0.2,backward=0.2" -> {"renumber": 0.6, ...}; raises ValueError when malformed."""
+    mix = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        method, sep, share = part.partition("=")
+        try:
+            mix[method.strip()] = float(share) if sep else 1.0
+        except ValueError:
+            raise ValueError(f"mix entry {part!r} is not method=share") from None
+    return mix
+
+
+@dataclass
+class ContaminationConfig:
+    enabled: bool = True
+    embeddings: str = "auto"  # auto: use MiniLM when installed; on: require it; off: cheap signals only
+
+    def __post_init__(self):
+        if self.embeddings not in ("auto", "on", "off"):
+            raise ValueError("contamination.embeddings must be auto, on or off")
+
+
+@dataclass
+class LLMConfig:
+    model: str | None = None
+    endpoints: list[str] = field(default_factory=list)  # OpenAI-compatible servers instead of in-process vLLM
+    tensor_parallel_size: int = 1
+    data_parallel_size: int = 1
+    gpu_memory_utilization: float = 0.9
+    max_model_len: int | None = None
+    enforce_eager: bool = False
+    dtype: str = "auto"
+    temperature: float = 0.7
+    max_tokens: int = 400
+    samples: int = 4  # k solutions per question for self-consistency
+    min_votes: int = 3
+    min_share: float = 0.6
+    concurrency: int = 32  # requests in flight per endpoint
+    timeout: float = 120.0
+    retries: int = 3
+
+    def __post_init__(self):
+        if self.samples < 1 or self.min_votes < 1 or not 0 < self.min_share <= 1:
+            raise ValueError("llm: samples and min_votes must be >= 1 and min_share within (0, 1]")
+        if self.min_votes > self.samples:
+            raise ValueError(f"llm: min_votes ({self.min_votes}) cannot exceed samples ({self.samples})")
+        if not 0 < self.gpu_memory_utilization <= 1:
+            raise ValueError("llm: gpu_memory_utilization must be within (0, 1]")
+
+
+@dataclass
+class RunConfig:
+    n: int = 50_000
+    seed: int = 0
+    source: str = "embedded"
+    generator: str = "symbolic"
+    mix: dict[str, float] = field(default_factory=dict)
+    max_per_source: int = 16
+    include_original: bool = False
+    templates: str | None = None  # an `augment templates` file to generate from instead of deriving
+    chunk_size: int = 4096
+    allow_fewer: bool = False
+    quality: QualityPolicy = field(default_factory=QualityPolicy)
+    dedup: DedupSettings = field(default_factory=DedupSettings)
+    contamination: ContaminationConfig = field(default_factory=ContaminationConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    # where and how the run writes; these do not change the rows, so they are not in the fingerprint
+    out: str = "artifacts/data"
+    agent_id: str = "agent"
+    name: str | None = None
+    announce: bool = True
+    workers: int = 2
+
+    def __post_init__(self):
+        if self.n < 1:
+            raise ValueError("n must be at least 1")
+        if self.generator not in DEFAULT_MIX:
+            raise ValueError(f"generator must be one of {', '.join(DEFAULT_MIX)}")
+        self.mix = dict(self.mix or DEFAULT_MIX[self.generator])
+        unknown = [m for m in self.mix if m not in METHODS or m == "original"]
+        if unknown:
+            raise ValueError(f"unknown method(s) in mix: {', '.join(unknown)} (known: {', '.join(METHODS[1:])})")
+        if any(share < 0 for share in self.mix.values()) or sum(self.mix.values()) <= 0:
+            raise ValueError("mix shares must be >= 0 and not all zero")
+        total = sum(self.mix.values())
+        self.mix = {m: share / total for m, share in self.mix.items() if share > 0}
+        if self.uses_llm and not (self.llm.model or self.llm.endpoints):
+            raise ValueError(f"methods {', '.join(m for m in self.mix if m in LLM_METHODS)} need --model or --endpoint")
+        if self.max_per_source < 1 or self.chunk_size < 1 or self.workers < 1:
+            raise ValueError("max_per_source, chunk_size and workers must be at least 1")
+        if not _AGENT_ID_RE.match(self.agent_id):
+            raise ValueError(f"agent id {self.agent_id!r} must be 1-64 letters, digits, '.', '_' or '-'")
+        self.name = self.name or f"{self.agent_id}-gsm8k-aug"
+        if not _AGENT_ID_RE.match(self.name):
+            raise ValueError(f"dataset name {self.name!r} must be 1-64 letters, digits, '.', '_' or '-'")
+
+    @property
+    def uses_llm(self) -> bool:
+        return any(m in LLM_METHODS for m in self.mix)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def fingerprint(self, source_identity: dict) -> str:
+        """The run id: settings that shape the rows, the source's identity and the code version."""
+        # n and allow_fewer only decide how much of the row stream is published, not what it holds
+        ignored = ("n", "allow_fewer", "out", "agent_id", "name", "announce", "workers")
+        settings = {k: v for k, v in self.to_dict().items() if k not in ignored}
+        if not self.uses_llm:
+            settings.pop("llm")
+        blob = json.dumps({"settings": settings, "source": source_identity, "version": __version__}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -1,0 +1,271 @@
+"""`augment run`: source -> generate -> verify -> dedup -> decontaminate -> publish, in chunks.
+
+Each chunk is a slice of the planned task stream. After a chunk is finished it is
+committed to the run store; the dedup index is the only state carried between chunks,
+and it is rebuilt from the committed chunks on resume, so a resumed run produces the
+same rows, in the same order, as one that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from augment import __version__
+from augment.announce import announce
+from augment.checkpoint import Chunk, RunStore
+from augment.config import LLM_METHODS, RunConfig
+from augment.plan import Eligibility, plan_tasks
+from augment.publish import find_published, publish_version
+from augment.schema import finalize_rows, row_id
+from augment.sources import load_embedded, load_source
+from augment.stages import DETAIL, DROP, Stage, StageStats, apply_stage, format_funnel, with_drops
+from augment.verification import VerifyPolicy, verify_stage
+from dedup.index import DuplicateIndex
+from filters.calculator import check_solution
+from filters.contamination import ContaminationDetector
+from filters.label_errors import label_error
+
+DROP_COLUMNS = ("task", "source_index", "method", "stage", "reason", "detail", "question")
+
+
+class RunError(Exception):
+    """The run cannot finish as asked; the message says why and what to change."""
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    rows: int
+    version_dir: Path | None
+    funnel: list[StageStats] = field(default_factory=list)
+    announcement: Path | None = None
+    already_published: bool = False
+
+
+def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=print) -> RunResult:
+    source = load_source(config.source)
+    identity = dict(source.identity)
+    if config.templates:
+        identity["templates_sha256"] = hashlib.sha256(Path(config.templates).read_bytes()).hexdigest()
+    run_id = config.fingerprint(identity)
+    dataset_dir = Path(config.out) / config.name
+    store = RunStore(dataset_dir / ".runs" / run_id)
+    if not resume:
+        store.discard()
+    published = find_published(dataset_dir, run_id, config.n)
+    if published is not None:
+        return _finish_announcement(config, store, published, run_id, log)
+    resumed = store.open({"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__})
+    if resumed:
+        log(f"resuming run {run_id}: {len(store.completed())} chunk(s) already done")
+
+    load_stats = StageStats("load", source.frame.height + sum(source.malformed.values()), source.frame.height,
+                            Counter({f"load:{k}": v for k, v in source.malformed.items()}))  # fmt: skip
+    excluded, source_stats = _broken_sources(source.frame)
+    runner = _Runner(config, source.frame, excluded, run_id, store, log)
+    try:
+        template_stats = runner.start()
+        tasks = plan_tasks(config, runner.eligibility)
+        kept = runner.run_chunks(tasks, show_progress)
+    finally:
+        runner.close()
+    if kept < config.n and not config.allow_fewer:
+        raise RunError(
+            f"the source is exhausted: {kept:,} of {config.n:,} rows survived all {tasks.height:,} planned tasks "
+            f"({config.max_per_source} per source); raise --max-per-source, widen --mix, or pass --allow-fewer "
+            f"to publish what survived (work so far is kept and reused)"
+        )
+    funnel = [load_stats, source_stats, template_stats, *runner.totals()]
+    rows = pl.concat([store.load(k, "rows") for k in store.completed()]).head(config.n)
+    drops = pl.concat([store.load(k, "drops") for k in store.completed()], how="diagonal_relaxed")
+    funnel.append(StageStats("publish", kept, rows.height, Counter({"publish:beyond-n": kept - rows.height})))
+    version_dir = publish_version(dataset_dir, rows, drops, config, identity, run_id, funnel, runner.template_seconds)
+    log(f"published {rows.height:,} rows to {version_dir}")
+    log(format_funnel(funnel))
+    announcement = announce(config, version_dir, rows.height, funnel) if config.announce else None
+    store.mark_published({"version_dir": str(version_dir), "n": config.n,
+                          "announcement": str(announcement) if announcement else None})  # fmt: skip
+    return RunResult(run_id, rows.height, version_dir, funnel, announcement)
+
+
+def _finish_announcement(config, store, published: Path, run_id: str, log) -> RunResult:
+    """The same run was already published: say so, and announce if the earlier run died before it."""
+    record = store.published()
+    announcement = Path(record["announcement"]) if record and record.get("announcement") else None
+    if record is None and config.announce:
+        import json
+
+        manifest = json.loads((published / "manifest.json").read_text())
+        funnel = [StageStats.from_dict(s) for s in manifest["funnel"]]
+        announcement = announce(config, published, manifest["rows"], funnel)
+        store.mark_published({"version_dir": str(published), "n": config.n, "announcement": str(announcement)})
+    log(f"already published: {published} (run {run_id}); nothing to do")
+    return RunResult(run_id, config.n, published, announcement=announcement, already_published=True)
+
+
+def _broken_sources(frame: pl.DataFrame) -> tuple[dict[int, str], StageStats]:
+    """Sources that must not seed variants: known label errors and solutions that contradict themselves."""
+    excluded = {}
+    for index, question, answer in frame.select("source_index", "question", "answer").iter_rows():
+        if label_error(question):
+            excluded[index] = "source:label-error"
+        elif check_solution(answer, question).code in ("calc:wrong-step", "calc:final-mismatch", "calc:bad-annotation"):
+            excluded[index] = "source:broken-solution"
+    stats = StageStats("sources", frame.height, frame.height - len(excluded), Counter(excluded.values()))
+    return excluded, stats
+
+
+class _Runner:
+    """The chunk loop and the state it carries: workers, dedup index, contamination detector."""
+
+    def __init__(self, config: RunConfig, sources: pl.DataFrame, excluded: dict[int, str], run_id: str,
+                 store: RunStore, log):  # fmt: skip
+        self.config, self.sources, self.excluded, self.run_id, self.store, self.log = (
+            config, sources, excluded, run_id, store, log)  # fmt: skip
+        self.policy = VerifyPolicy.from_config(config.quality, config.llm)
+        self.workers = None
+        self.llm = None
+        self.stats: dict[str, StageStats] = {}
+        self.template_seconds = 0.0
+
+    def start(self) -> StageStats:
+        from augment.workers import SymbolicWorkers
+
+        started = time.perf_counter()
+        usable = [i for i in self.sources["source_index"].to_list() if i not in self.excluded]
+        self.eligibility = Eligibility(usable)
+        needs_symbolic = self.config.include_original or any(m not in LLM_METHODS for m in self.config.mix)
+        stats = StageStats("template", len(usable), 0)
+        if needs_symbolic:
+            self.workers = SymbolicWorkers(self.sources, self.excluded, self.config.seed, self.config.max_per_source,
+                                           self.config.templates, self.policy, self.config.workers)  # fmt: skip
+            self.eligibility.templated, self.eligibility.named = self.workers.templated, self.workers.named
+            stats.rows_out = len(self.workers.templated)
+            stats.drops = Counter(f"template:{r}" for i, r in self.workers.skipped.items() if i not in self.excluded)
+        self.template_seconds = stats.seconds = time.perf_counter() - started
+        train = self.sources["question"].to_list()
+        self.index = DuplicateIndex(self.config.dedup)
+        if self.config.dedup.against_train:
+            self.index.add_reference(train, [f"train:{i}" for i in self.sources["source_index"].to_list()])
+        for k in self.store.completed():
+            indexed = self.store.load(k, "indexed")
+            self.index.add(indexed["question"].to_list(), indexed["label"].to_list())
+        self.detector = None
+        if self.config.contamination.enabled:
+            test = load_embedded("test").questions
+            self.detector = ContaminationDetector(test, train, embeddings=self.config.contamination.embeddings)
+        return stats
+
+    def run_chunks(self, tasks: pl.DataFrame, show_progress: bool) -> int:
+        """Run chunks until n rows survive or the tasks run out; returns the rows kept."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        done = self.store.completed()
+        kept = sum(self.store.load(k, "rows").height for k in done)
+        for k in done:
+            for stat in self.store.stats(k):
+                self.stats.setdefault(stat.name, StageStats(stat.name)).add(stat)
+        size = self.config.chunk_size
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      disable=not show_progress, transient=False) as progress:  # fmt: skip
+            bar = progress.add_task("rows", total=self.config.n, completed=min(kept, self.config.n))
+            chunk = len(done)
+            while kept < self.config.n and chunk * size < tasks.height:
+                result = self.run_chunk(tasks.slice(chunk * size, size))
+                self.store.commit(chunk, result)
+                for stat in result.stats:
+                    self.stats.setdefault(stat.name, StageStats(stat.name)).add(stat)
+                kept += result.rows.height
+                chunk += 1
+                progress.update(bar, completed=min(kept, self.config.n), description=f"rows (chunk {chunk})")
+        return kept
+
+    def run_chunk(self, tasks: pl.DataFrame) -> Chunk:
+        is_llm = pl.col("method").is_in(list(LLM_METHODS))
+        kept_parts, dropped = [], []
+        symbolic_tasks = tasks.filter(~is_llm)
+        stats = {"generate": StageStats("generate"), "verify": StageStats("verify")}
+        if symbolic_tasks.height:
+            kept, failed, (generate, verify) = self.workers.run(symbolic_tasks)
+            kept_parts.append(kept)
+            dropped += [failed.with_columns(pl.when(pl.col("question") == "").then(pl.lit("generate"))
+                                            .otherwise(pl.lit("verify")).alias("stage"))]  # fmt: skip
+            stats["generate"].add(generate)
+            stats["verify"].add(verify)
+        llm_tasks = tasks.filter(is_llm)
+        if llm_tasks.height:
+            kept, llm_dropped, llm_stats = self._llm_chunk(llm_tasks)
+            kept_parts.append(kept)
+            dropped += llm_dropped
+            for stat in llm_stats:
+                stats[stat.name].add(stat)
+        candidates = pl.concat(kept_parts, how="diagonal_relaxed").sort("task")
+        candidates = candidates.with_columns(pl.Series("id", [row_id(q, a) for q, a in
+                                                              zip(candidates["question"], candidates["answer"])]))  # fmt: skip
+        deduplicated, duplicates, dedup_stats = apply_stage(self._dedup_stage(), candidates)
+        dropped.append(duplicates.with_columns(pl.lit("dedup").alias("stage")))
+        clean, contaminated, decontaminate_stats = apply_stage(self._decontaminate_stage(), deduplicated)
+        dropped.append(contaminated.with_columns(pl.lit("decontaminate").alias("stage")))
+        rows = finalize_rows(clean, self.run_id)
+        return Chunk(
+            rows=rows,
+            drops=_drop_report(dropped),
+            indexed=deduplicated.select(pl.col("id").alias("label"), "question"),
+            stats=[stats["generate"], stats["verify"], dedup_stats, decontaminate_stats],
+        )
+
+    def _llm_chunk(self, tasks: pl.DataFrame):
+        if self.llm is None:
+            from augment.llm.generator import LLMGenerator
+
+            self.llm = LLMGenerator(self.config.llm, self.sources, self.excluded)
+        stage = Stage("generate", self.llm.generate_stage, inputs=("task", "source_index", "method", "seed"))
+        candidates, failed, generate_stats = apply_stage(stage, tasks)
+        kept, rejected, verify_stats = apply_stage(verify_stage(self.policy), candidates)
+        dropped = [failed.with_columns(pl.lit("generate").alias("stage")),
+                   rejected.with_columns(pl.lit("verify").alias("stage"))]  # fmt: skip
+        return kept, dropped, [generate_stats, verify_stats]
+
+    def _dedup_stage(self) -> Stage:
+        def run(frame: pl.DataFrame) -> pl.DataFrame:
+            matches = self.index.check(frame["question"].to_list(), frame["id"].to_list(),
+                                       exempt_reference=(frame["method"] == "original").to_list())  # fmt: skip
+            return with_drops(frame, [m.reason if m else None for m in matches],
+                              [f"duplicate of {m.cluster} (ratio {m.ratio:.0f})" if m else None for m in matches])
+
+        return Stage("dedup", run, inputs=("id", "question", "method"))
+
+    def _decontaminate_stage(self) -> Stage:
+        def run(frame: pl.DataFrame) -> pl.DataFrame:
+            if self.detector is None or frame.height == 0:
+                return with_drops(frame, [None] * frame.height)
+            verdicts = self.detector.detect(frame["question"].to_list())
+            return with_drops(frame, [f"contamination:{v.reason}" if v.contaminated else None for v in verdicts],
+                              [f"GSM8K test #{v.test_index} (score {v.score:.2f})" if v.contaminated else None
+                               for v in verdicts])  # fmt: skip
+
+        return Stage("decontaminate", run, inputs=("question",))
+
+    def totals(self) -> list[StageStats]:
+        return [self.stats.get(name, StageStats(name)) for name in ("generate", "verify", "dedup", "decontaminate")]
+
+    def close(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
+
+
+def _drop_report(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    parts = [f.select(pl.col("task"), pl.col("source_index"), pl.col("method"), pl.col("stage"),
+                      pl.col(DROP).alias("reason"), pl.col(DETAIL).alias("detail"), pl.col("question"))
+             for f in frames if f.height]  # fmt: skip
+    schema = {"task": pl.Int64, "source_index": pl.Int64, "method": pl.String, "stage": pl.String,
+              "reason": pl.String, "detail": pl.String, "question": pl.String}  # fmt: skip
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    return pl.concat([p.cast(schema) for p in parts]).sort("task")

@@ -1,0 +1,106 @@
+"""The one definition of a published row.
+
+Every generator fills the same columns; `finalize_rows` adds the derived ones (`id`,
+`messages`, `run_id`) and fixes the column order and types, so shards written by any
+run or version read back with one schema.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+import pyarrow as pa
+
+VERIFICATION_TYPE = pa.struct(
+    [
+        ("kind", pa.string()),  # re-execution | gold-match | vote+program | construction
+        ("checks", pa.list_(pa.string())),  # every check the row passed
+        ("votes", pa.int32()),  # self-consistency evidence (LLM methods), else null
+        ("samples", pa.int32()),
+        ("share", pa.float64()),
+        ("program_answer", pa.string()),  # program-of-thought result, else null
+        ("gold", pa.string()),  # the answer the evidence was compared with, else null
+    ]
+)
+GENERATOR_TYPE = pa.struct(
+    [
+        ("engine", pa.string()),  # symbolic | vllm | openai | dataset
+        ("model", pa.string()),
+        ("params", pa.string()),  # JSON: sampling parameters or variant settings
+    ]
+)
+MESSAGES_TYPE = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
+
+SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("question", pa.string()),
+        ("answer", pa.string()),
+        ("final_answer", pa.string()),
+        ("method", pa.string()),
+        ("source_split", pa.string()),
+        ("source_index", pa.int64()),
+        ("verification", VERIFICATION_TYPE),
+        ("generator", GENERATOR_TYPE),
+        ("seed", pa.int64()),
+        ("run_id", pa.string()),
+        ("messages", MESSAGES_TYPE),
+    ]
+)
+# What a generator must provide; finalize_rows derives the rest.
+CANDIDATE_COLUMNS = (
+    "question", "answer", "final_answer", "method", "source_split", "source_index",
+    "verification", "generator", "seed",
+)  # fmt: skip
+POLARS_SCHEMA = pl.from_arrow(SCHEMA.empty_table()).schema
+
+DESCRIPTIONS = {
+    "id": "stable content hash of question and answer (blake2b-128, hex)",
+    "question": "the problem statement",
+    "answer": "GSM8K-format solution: steps with <<expr=value>> calculator annotations, last line '#### N'",
+    "final_answer": "the number after '####'",
+    "method": "how the row was made: original, renumber, rename, backward, rephrase, resolve, "
+    "llm_backward, harder, distractor",
+    "source_split": "GSM8K split of the source problem (always train)",
+    "source_index": "row index of the source problem in that split",
+    "verification": "how the answer was proven and the evidence",
+    "generator": "engine, model and parameters that produced the row",
+    "seed": "per-row seed; with the run config it reproduces the row",
+    "run_id": "fingerprint of the run configuration that produced the row",
+    "messages": "the row as user/assistant chat turns for SFT trainers",
+}
+
+
+def row_id(question: str, answer: str) -> str:
+    """Stable content hash: the same question and answer give the same id in every run."""
+    return hashlib.blake2b(f"{question}\x1f{answer}".encode(), digest_size=16).hexdigest()
+
+
+def verification(kind: str, checks: list[str], **evidence) -> dict:
+    """A verification struct value; evidence fields not given are null."""
+    return {"kind": kind, "checks": checks, "votes": None, "samples": None, "share": None,
+            "program_answer": None, "gold": None} | evidence  # fmt: skip
+
+
+def empty_candidates() -> pl.DataFrame:
+    """A zero-row frame with the candidate columns and their types."""
+    return pl.DataFrame(schema={c: POLARS_SCHEMA[c] for c in CANDIDATE_COLUMNS})
+
+
+def finalize_rows(candidates: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    """Add id, messages and run_id to verified candidates and put columns in schema order."""
+    missing = [c for c in CANDIDATE_COLUMNS if c not in candidates.columns]
+    if missing:
+        raise ValueError(f"candidate rows lack columns: {', '.join(missing)}")
+    questions, answers = candidates["question"].to_list(), candidates["answer"].to_list()
+    frame = candidates.with_columns(
+        pl.Series("id", [row_id(q, a) for q, a in zip(questions, answers)], dtype=pl.String),
+        pl.Series(
+            "messages",
+            [[{"role": "user", "content": q}, {"role": "assistant", "content": a}] for q, a in zip(questions, answers)],
+            dtype=POLARS_SCHEMA["messages"],
+        ),
+        pl.lit(run_id, dtype=pl.String).alias("run_id"),
+    )
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in POLARS_SCHEMA.items()])

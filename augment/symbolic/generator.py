@@ -1,0 +1,196 @@
+"""The symbolic generator: templates for every source problem, then variants on request.
+
+Templates are derived once per run (in parallel, two processes on this machine) and the
+reasons for skipped problems are counted. Each source's assignments are drawn once from
+a generator seeded by (run seed, source index), so variant k of a source is the same
+whichever chunk asks for it, which is what makes resumed runs identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from augment.schema import POLARS_SCHEMA, verification
+from augment.symbolic.annotated import TemplateFormatError, parse_annotated, to_annotated
+from augment.symbolic.compiled import CompiledTemplate
+from augment.symbolic.template import TemplateSkip, derive_template
+from augment.symbolic.variants import VariantSkip, backward, rename, renumber
+from filters.calculator import check_solution
+from filters.numbers import format_number
+
+METHODS = ("renumber", "rename", "backward")
+ENGINE = "symbolic"
+
+
+@dataclass
+class TemplateSet:
+    """Templates of one source split, keyed by source index, and why the others have none."""
+
+    compiled: dict[int, CompiledTemplate] = field(default_factory=dict)
+    skipped: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def skip_reasons(self) -> Counter:
+        return Counter(self.skipped.values())
+
+
+def annotate_row(question: str, answer: str) -> tuple[str | None, str | None, str | None]:
+    """(question_annotated, answer_annotated, skip reason) for one problem."""
+    try:
+        template = derive_template(question, answer)
+    except TemplateSkip as skip:
+        return None, None, skip.reason
+    return *to_annotated(template), None
+
+
+def _annotate_many(rows: list[tuple[str, str]]) -> list[tuple[str | None, str | None, str | None]]:
+    return [annotate_row(q, a) for q, a in rows]
+
+
+def annotate_frame(frame: pl.DataFrame, workers: int = 2) -> list[tuple[str | None, str | None, str | None]]:
+    """Annotated templates for every (question, answer) row, in order, using `workers` processes."""
+    rows = list(zip(frame["question"].to_list(), frame["answer"].to_list()))
+    if workers <= 1 or len(rows) < 200:
+        return _annotate_many(rows)
+    size = -(-len(rows) // (workers * 4))
+    batches = [rows[i : i + size] for i in range(0, len(rows), size)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return [item for batch in pool.map(_annotate_many, batches) for item in batch]
+
+
+def annotation_records(frame: pl.DataFrame, workers: int = 2) -> list[dict]:
+    """`augment templates` records for every row of `frame` (source_index, question, answer)."""
+    return [
+        {"row": index, "question_annotated": question, "answer_annotated": answer, "skipped": reason}
+        for index, (question, answer, reason) in zip(frame["source_index"].to_list(), annotate_frame(frame, workers))
+    ]
+
+
+def compile_records(records: list[dict], rows: set[int], excluded: dict[int, str]) -> TemplateSet:
+    """Compiled templates for `rows`; rows without a usable record get the reason why."""
+    templates = TemplateSet()
+    by_row = {int(r["row"]): r for r in records}
+    for index in sorted(rows):
+        record = by_row.get(index)
+        if index in excluded:
+            templates.skipped[index] = excluded[index]
+        elif record is None:
+            templates.skipped[index] = "no-template-in-file"
+        elif record.get("skipped"):
+            templates.skipped[index] = record["skipped"]
+        else:
+            try:
+                templates.compiled[index] = CompiledTemplate(
+                    parse_annotated(record["question_annotated"], record["answer_annotated"]))
+            except (TemplateFormatError, KeyError) as exc:  # a template that does not compile is counted
+                templates.skipped[index] = f"compile-error: {str(exc)[:40]}"
+    return templates
+
+
+def read_records(path: str | Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def write_records(path: Path, records: list[dict]) -> None:
+    """Write records as JSON lines, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    os.replace(temporary, path)
+
+
+def cache_path(frame: pl.DataFrame) -> Path:
+    """Where derived templates of these rows are cached: keyed by the rows and the engine's code."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    engine = sorted(package.glob("*.py")) + [package.parent.parent / "filters" / f
+                                              for f in ("arith.py", "calculator.py", "numbers.py")]  # fmt: skip
+    for path in engine:
+        digest.update(path.read_bytes())
+    for column in ("source_index", "question", "answer"):
+        digest.update("\x1e".join(map(str, frame[column].to_list())).encode())
+    root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gsm8k-augment" / "templates"
+    return root / f"{digest.hexdigest()[:24]}.jsonl"
+
+
+class SymbolicGenerator:
+    """Renumber, rename and backward variants of templated sources."""
+
+    methods = METHODS
+
+    def __init__(self, templates: dict[int, CompiledTemplate], seed: int, max_per_source: int,
+                 originals: dict[int, tuple[str, str]] | None = None):  # fmt: skip
+        self.templates, self.seed, self.max_per_source = templates, seed, max_per_source
+        self.originals = originals or {}  # source rows for `--include-original`
+        self._pools: dict[int, list[dict[str, Fraction]]] = {}
+
+    def assignments(self, source_index: int) -> list[dict[str, Fraction]]:
+        """The distinct number assignments of one source, drawn once per run."""
+        if source_index not in self._pools:
+            rng = np.random.default_rng([self.seed, source_index])
+            samples = self.templates[source_index].sample(rng, self.max_per_source)
+            self._pools[source_index] = [s.values for s in samples]
+        return self._pools[source_index]
+
+    def generate(self, tasks: pl.DataFrame) -> pl.DataFrame:
+        """Candidate rows for tasks (source_index, variant, method, seed); failures carry `_drop`."""
+        records = [self._one(*task) for task in tasks.select("source_index", "variant", "method", "seed").iter_rows()]
+        return pl.DataFrame(records, schema=CANDIDATE_SCHEMA, orient="row")
+
+    def _one(self, source_index: int, variant: int, method: str, seed: int) -> tuple:
+        if method == "original":
+            question, answer = self.originals[source_index]
+            final = check_solution(answer, question).final
+            generator = {"engine": "dataset", "model": None, "params": "{}"}
+            return (question, answer, "" if final is None else format_number(final), method, "train", source_index,
+                    _unverified(), generator, seed, [], None, None)  # fmt: skip
+        template = self.templates.get(source_index)
+        if template is None:
+            return _failed(source_index, method, seed, "symbolic:no-template")
+        pool = self.assignments(source_index)
+        if variant >= len(pool):
+            return _failed(source_index, method, seed, "symbolic:numbers-exhausted")
+        sample = template.exact(pool[variant])
+        rng = np.random.default_rng(seed)
+        try:
+            if method == "renumber":
+                made = renumber(template, sample)
+            elif method == "rename":
+                made = rename(template, sample, rng)
+            else:
+                made = backward(template, sample, rng)
+        except VariantSkip as skip:
+            return _failed(source_index, method, seed, skip.reason)
+        generator = {"engine": ENGINE, "model": None, "params": json.dumps(made.params, sort_keys=True)}
+        return (made.question, made.answer, format_number(made.final), method, "train", source_index,
+                _unverified(), generator, seed, made.stale, None, None)  # fmt: skip
+
+
+CANDIDATE_SCHEMA = {
+    **{c: POLARS_SCHEMA[c] for c in ("question", "answer", "final_answer", "method", "source_split",
+                                      "source_index", "verification", "generator", "seed")},
+    "_stale": pl.List(pl.String),
+    "_drop": pl.String,
+    "_detail": pl.String,
+}  # fmt: skip
+
+
+def _unverified() -> dict:
+    return verification("re-execution", [])
+
+
+def _failed(source_index: int, method: str, seed: int, reason: str) -> tuple:
+    return ("", "", "", method, "train", source_index, None, None, seed, [], reason, None)

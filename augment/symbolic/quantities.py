@@ -1,0 +1,176 @@
+"""The numbers a problem states, and the constants its wording implies.
+
+A question's numbers become template variables unless changing them would change what
+the words mean: times of day, years, ordinals, fractions, "one", and multipliers such
+as "twice" stay fixed. Words such as "week" or "percent" imply constants (7, 100) that a
+solution may use without the question writing them; when such a constant equals a
+stated number, we cannot tell the two apart and the problem is not templated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+from augment.symbolic.names import find_names
+from filters.numbers import NUMBER_WORDS_RE, find_numbers, parse_number_words
+
+F = Fraction
+# Word cues in the question -> constants a solution may use without them being written.
+# One alternation, one pass per question; no two entries match the same word.
+_CUE_TABLE = [
+    (r"twice|doubl\w*|two times|pairs?|couples?|hal(?:f|ves|ved)|both|round[- ]trips?", (2, F(1, 2))),
+    (r"tripl\w*|thrice|three times|thirds?", (3, F(1, 3))),
+    (r"quarters?|fourths?|quadrupl\w*", (4, F(1, 4), 25)),
+    (r"dozens?", (12,)),
+    (r"fifths?", (5, F(1, 5))),
+    (r"sixths?", (6, F(1, 6))),
+    (r"eighths?", (8, F(1, 8))),
+    (r"tenths?", (10, F(1, 10))),
+    (r"weeks?|weekly", (7, 52)),
+    (r"weekends?", (2,)),
+    (r"weekdays?", (5,)),
+    (r"hours?|hourly|minutes?|seconds?|mph", (60, 24, 3600)),
+    (r"days?|daily|nights?", (24, 7, 30, 31, 365)),
+    (r"months?|monthly", (12, 4, 30)),
+    (r"years?|yearly|annual\w*", (12, 52, 365)),
+    (r"feet|foot|inch\w*|yards?", (12, 3, 36, 2)),
+    (r"percent|%", (100, F(1, 100))),
+    (r"cents?|penn(?:y|ies)", (100,)),
+    (r"nickels?", (5,)),
+    (r"dimes?", (10,)),
+    (r"decades?", (10,)),
+    (r"centur\w*", (100,)),
+    (r"kilo\w*|meters?|grams?|liters?|km|kg", (1000, 100)),
+    (r"gallons?|quarts?|pints?|cups?", (4, 2, 8, 16)),
+    (r"pounds?|ounces?|oz|lbs?", (16,)),
+    (r"score", (20,)),
+    (r"triang\w*|tricycles?", (3,)),
+    (r"squares?|rectang\w*", (4,)),
+    (r"pentagons?", (5,)),
+    (r"hexagons?", (6,)),
+    (r"octagons?|spiders?|octop\w*", (8,)),
+    (r"(?:bi)?cycles?|bikes?", (2,)),
+    (r"legs?", (2, 4)),
+    (r"wheels?|tires?|paws?", (4,)),
+    (r"fingers?|toes?", (5, 10, 20)),
+]
+_CUE_PATTERNS = [(re.compile(rf"^(?:{pattern})$"), frozenset(F(v) for v in values)) for pattern, values in _CUE_TABLE]
+_WORKWEEK_RE = re.compile(r"\bMonday\b.*\bFriday\b", re.IGNORECASE | re.DOTALL)
+# Constants a solution may use with no cue at all (counting oneself, a whole of 100%, ...).
+BARE_CONSTANTS = frozenset(F(v) for v in (0, 1, 2, 100))
+# A number followed by this unit, in a question that names the container, is capped by it.
+UNIT_CAPS = [
+    (re.compile(r"^\s*(?:days?)\b", re.I), re.compile(r"\bweek", re.I), 7),
+    (re.compile(r"^\s*(?:hours?)\b", re.I), re.compile(r"\bday\b|\bdaily\b|\bnight", re.I), 24),
+    (re.compile(r"^\s*(?:months?)\b", re.I), re.compile(r"\byear", re.I), 12),
+    (re.compile(r"^\s*(?:minutes?)\b", re.I), re.compile(r"\bhour\b", re.I), 60),
+    (re.compile(r"^\s*(?:seconds?)\b", re.I), re.compile(r"\bminute\b", re.I), 60),
+    (re.compile(r"^\s*(?:inch(?:es)?)\b", re.I), re.compile(r"\bfoot\b|\bfeet\b", re.I), 12),
+    (re.compile(r"^\s*(?:weeks?)\b", re.I), re.compile(r"\byear", re.I), 52),
+    (re.compile(r"^\s*(?:days?)\b", re.I), re.compile(r"\bmonth", re.I), 30),
+]
+_ORDINAL_RE = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
+_YEAR_CONTEXT_RE = re.compile(r"\b(?:in|of|since|until|by|year|from)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number stated in a question, where it is and how it is written."""
+
+    start: int
+    end: int  # span of the number text only (no "$", no "%")
+    value: Fraction
+    text: str  # as written: "48", "1,200", "0.50", "three"
+    variable: bool  # may change in a variant
+    money: bool = False
+    percent: bool = False
+    word: bool = False
+    cents: bool = False  # "75 cents": a solution may use it as 0.75 dollars
+    cap: int | None = None  # upper bound implied by its unit ("5 days a week" <= 7)
+
+
+def question_quantities(question: str) -> list[Quantity]:
+    """Every number stated in the question, digits and words, left to right."""
+    found = []
+    for mention in find_numbers(question):
+        start, end = mention.number_span
+        number = question[start:end]
+        clock_or_ratio = question[start - 1 : start] == ":" or re.match(r":\d", question[end : end + 2])
+        year = (mention.value.denominator == 1 and 1900 <= mention.value <= 2100 and not mention.money
+                and _YEAR_CONTEXT_RE.search(question[max(0, start - 8) : start]))
+        fixed = bool(mention.fraction or mention.value in (0, 1) or mention.value < 0 or clock_or_ratio or year)
+        cents = bool(re.match(r"\s*cents?\b", question[end:]))
+        found.append(
+            Quantity(start, end, mention.value, number, not fixed, mention.money, mention.percent, cents=cents,
+                     cap=_unit_cap(question, end))
+        )  # fmt: skip
+    for match in NUMBER_WORDS_RE.finditer(question):
+        value = parse_number_words(match.group(0))
+        if value is None:
+            continue
+        # "one" is as often a pronoun as a number; a word in "one-third" is a fraction
+        denominator = _fraction_word_denominator(question[match.end() :])
+        text = match.group(0) if denominator is None else f"{match.group(0)}/{denominator}"
+        after = question[match.end() : match.end() + 10]
+        found.append(Quantity(match.start(), match.end(), F(value), text, value not in (0, 1) and denominator is None,
+                              percent=bool(re.match(r"\s*(?:%|percent)", after)),
+                              cents=bool(re.match(r"\s*cents?\b", after)), word=True,
+                              cap=_unit_cap(question, match.end())))  # fmt: skip
+    for match in _ORDINAL_RE.finditer(question):  # "his 15th birthday": a stated value, not a variable
+        found.append(Quantity(match.start(1), match.end(1), F(int(match.group(1))), match.group(1), False))
+    return sorted(found, key=lambda q: q.start)
+
+
+_FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "quarter": 4, "fourth": 4, "fifth": 5, "sixth": 6,
+                   "eighth": 8, "tenth": 10}  # fmt: skip
+
+
+def _fraction_word_denominator(after: str) -> int | None:
+    """The 5 of "two-fifths" / "three fifths": the word before it is a numerator, not a count."""
+    match = re.match(r"[\s-]+(half|halves|third|quarter|fourth|fifth|sixth|eighth|tenth)s?\b", after, re.IGNORECASE)
+    return _FRACTION_WORDS[match.group(1).lower()] if match else None
+
+
+def _unit_cap(question: str, end: int) -> int | None:
+    after = question[end : end + 12]
+    caps = [cap for unit, container, cap in UNIT_CAPS if unit.match(after) and container.search(question)]
+    return min(caps) if caps else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_constants(word: str) -> frozenset[Fraction]:
+    return frozenset().union(*(constants for pattern, constants in _CUE_PATTERNS if pattern.match(word)))
+
+
+def cue_constants(question: str) -> frozenset[Fraction]:
+    """Constants the question's wording implies (a week: 7; percent: 100; "Sally, Jenny and Moses": 3)."""
+    values = set()
+    lowered = question.lower()
+    words = set(re.findall(r"[a-z]+", lowered))
+    words |= {" ".join(pair) for pair in re.findall(r"\b(two|three|round)[- ](times|trips?)\b", lowered)}
+    if "%" in question:
+        words.add("%")
+    for word in words:
+        values |= _word_constants(word)
+    if _WORKWEEK_RE.search(question):
+        values.add(F(5))
+    people = len(find_names(question))
+    if people > 1:
+        values.add(F(people))
+    return frozenset(values)
+
+
+def implied_constants(question: str, stated: list[Quantity] | None = None) -> frozenset[Fraction]:
+    """Numbers a solution may write without computing them: the question's own numbers (and the
+    parts of its fractions: "2/5" allows 5 and 3), bare constants and what the wording implies."""
+    stated = question_quantities(question) if stated is None else stated
+    values = set(BARE_CONSTANTS) | {q.value for q in stated} | cue_constants(question)
+    for q in stated:
+        if "/" in q.text:  # "2/5", or a word fraction "two/5"
+            value = q.value if not q.word else q.value / int(q.text.rsplit("/", 1)[1])
+            numerator, denominator = value.numerator, value.denominator
+            values |= {F(numerator), F(denominator), F(denominator - numerator), value}
+    return frozenset(values)

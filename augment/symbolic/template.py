@@ -1,0 +1,417 @@
+"""Derive an executable template from a GSM8K problem's calculator annotations.
+
+Every number a solution computes with must be explained: a number stated in the question
+(it becomes a variable), the result of an earlier step, or a constant the wording implies
+("a week": 7). Each number in the solution's prose is then tied to one of those. Where
+two explanations fit, we never guess, we make both true in every variant:
+- a stated number equal to an earlier result becomes that result's expression
+  ("2 small pizzas of 8 slices ... 16 slices" keeps 16 = 2 * 8);
+- a stated number equal to a constant the wording implies is frozen ("2 friends, twice a
+  week": the 2 never changes, so either reading stays right);
+- two results with the same value must stay equal (a condition).
+What still cannot be explained is skipped with a reason. The result is GSM-Symbolic's
+annotated format (see `annotated.py`).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+from augment.symbolic.expressions import names_in
+from augment.symbolic.names import GENDER, find_names, name_pattern
+from augment.symbolic.quantities import Quantity, cue_constants, implied_constants, question_quantities
+from filters.arith import ExpressionError, evaluate_text
+from filters.calculator import (
+    ANNOTATION_RE,
+    FINAL_RE,
+    check_solution,
+    find_prose_equations,
+    prose_to_arithmetic,
+    values_match,
+)
+from filters.numbers import decimal_places, format_number, parse_plain_number
+
+# Numbers in solution prose: glued units allowed ("7kg"); ordinals ("3rd") and clock times not.
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+_PROSE_NUMBER_RE = re.compile(rf"(?<![\w.:]){_NUMBER}(?!(?:st|nd|rd|th)\b)(?![\d:]|\.\d|,\d{{3}})")
+_PROSE_FRACTION_RE = re.compile(r"(?<![\w./])(\d+)/(\d+)(?![\d/]|\.\d|\s*[-+*/x×=])")
+_LITERAL_RE = re.compile(rf"(?<![\d.]){_NUMBER}")
+_SLOT_RE = re.compile(r"\{([^{}]+)\}")
+
+
+class TemplateSkip(Exception):
+    """This problem cannot be templated safely; `reason` is a short code for the funnel."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason, self.detail = reason, detail
+
+
+@dataclass
+class Template:
+    """A problem as slots, domains and conditions (GSM-Symbolic's annotated format).
+
+    Question slots: `{n1,48}` (a variable and its original value, first use), `{n1}`, or an
+    expression `{2*n1:words}`; answer slots: `{expr}` or `{expr:fmt}`, fmt one of
+    "," ".2f" "words". People: `{name1,Natalia}` with init `sample(names_female)`.
+    """
+
+    question: str
+    answer: str
+    init: dict[str, str] = field(default_factory=dict)  # n1 -> "range(24, 97)"
+    conditions: list[str] = field(default_factory=list)
+    answer_expr: str = ""
+
+
+@dataclass
+class _Step:
+    value: Fraction
+    expr: str  # the result as an expression over variables
+
+
+def derive_template(question: str, answer: str) -> Template:
+    """The template of one problem, or TemplateSkip with the reason it has none."""
+    if any(c in question + answer for c in "{}"):
+        raise TemplateSkip("braces-in-text")
+    check = check_solution(answer, question)
+    if not check.ok:
+        raise TemplateSkip(f"source-{check.code.split(':')[1]}", check.detail)
+    stated = question_quantities(question)
+    quantities = [q for q in stated if q.variable]
+    variables: dict[Fraction, str] = {}
+    for quantity in quantities:
+        variables.setdefault(quantity.value, f"n{len(variables) + 1}")
+    constants = set(implied_constants(question, stated))
+    hundredths = {q.value for q in quantities if q.percent or q.cents}
+    resolver = _Resolver(variables, cue_constants(question), constants, hundredths, question)
+    lines = [line if FINAL_RE.match(line) else _template_line(line, resolver) for line in answer.split("\n")]
+    if not resolver.steps:
+        raise TemplateSkip("no-steps")
+    final_expr = _final_expression(check.final, resolver.steps, question)
+    lines = ["#### {" + final_expr + "}" if FINAL_RE.match(line) else line for line in lines]
+
+    substitute = resolver.substitution()
+    answer_text = _SLOT_RE.sub(lambda m: _rewrite_slot(m.group(1), substitute), "\n".join(lines))
+    used = {n for m in _SLOT_RE.finditer(answer_text) for n in names_in(m.group(1).rsplit(":", 1)[0])}
+    if not used:
+        raise TemplateSkip("no-variable-numbers")
+    template = Template(
+        question=_slot_question(question, quantities, variables, used, substitute),
+        answer=answer_text,
+        answer_expr=substitute(final_expr),
+    )
+    for quantity in quantities:
+        name = variables[quantity.value]
+        if name in used and name not in template.init:
+            template.init[name] = domain_for(quantity)
+    template.conditions = _conditions(resolver, substitute, check.final)
+    _slot_names(template)
+    return template
+
+
+class _Resolver:
+    """Ties each number of a solution to a variable, an earlier result or a constant."""
+
+    def __init__(self, variables, cues, constants, hundredths, question):
+        self.variables, self.cues, self.constants = variables, cues, constants
+        self.cues_text = "%" if re.search(r"%|percent", question, re.IGNORECASE) else ""
+        self.hundredths = hundredths  # values stated as percents or cents: 25% may appear as 0.25
+        self.steps: list[_Step] = []
+        self.frozen: dict[str, Fraction] = {}  # variable -> its fixed value
+        self.derived: dict[str, str] = {}  # variable -> the earlier result it equals
+        self.ties: list[tuple[str, str]] = []  # results that must stay equal
+
+    def resolve(self, value: Fraction, where: str) -> str | None:
+        """An expression for `value`, or None to keep it as a literal constant."""
+        variable = self.variables.get(value)
+        if variable and value in self.cues:
+            self.frozen[variable] = value  # "2 friends ... twice a week": keep 2 fixed
+            variable = None
+        percent = self.variables.get(value * 100) if value * 100 in self.hundredths else None
+        results = list(dict.fromkeys(s.expr for s in self.steps if s.value == value))
+        if not results and value < 1 and "%" in self.cues_text:  # "100 - 35 = 65" then "104 / .65"
+            results = [f"({s.expr}) / 100" for s in self.steps if s.value == value * 100][-1:]
+        if results:
+            latest = results[-1]
+            self.ties.extend((latest, other) for other in results[:-1])
+            if variable and variable not in self.frozen:
+                if variable in names_in(latest):  # "6 classes ... 6*1 = 6 folders": keep them equal
+                    self.ties.append((variable, latest))
+                else:
+                    self.derived.setdefault(variable, latest)
+            return latest
+        if variable and variable not in self.frozen:
+            return variable
+        if percent:
+            return f"{percent} / 100"
+        if value in self.constants or value in self.cues:
+            return None
+        raise TemplateSkip("unexplained-number", f"{format_number(value)} in {where}")
+
+    def substitution(self):
+        """A function rewriting an expression with derived and frozen variables replaced."""
+        replacements = {name: format_number(value) for name, value in self.frozen.items()}
+        replacements |= {name: f"({expr})" for name, expr in self.derived.items() if name not in self.frozen}
+
+        @lru_cache(maxsize=None)
+        def substitute(expr: str) -> str:
+            if not replacements or not names_in(expr) & replacements.keys():
+                return expr
+            for _ in range(len(replacements) + 1):
+                rewritten = re.sub(r"\b(n\d+)\b", lambda m: replacements.get(m.group(1), m.group(1)), expr)
+                if rewritten == expr:
+                    return ast.unparse(ast.parse(expr, mode="eval"))
+                expr = rewritten
+            raise TemplateSkip("ambiguous-number", "circular ties")
+
+        return substitute
+
+
+def _template_line(line: str, resolver: _Resolver) -> str:
+    """Replace every number of one solution line by a slot; record its steps."""
+    blanked = ANNOTATION_RE.sub(lambda m: " " * len(m.group(0)), line)
+    annotations = list(ANNOTATION_RE.finditer(line))
+    steps = []  # (span, expression start, expression, value start, value)
+    for m in annotations:
+        expression, _, written = m.group(1).rpartition("=")
+        steps.append((m.span(), m.start(1), expression, m.start(1) + len(expression) + 1, written))
+    echoes = []  # "48/2 = <<48/2=24>>24": the prose repeats an annotation
+    for eq in find_prose_equations(blanked):  # a prose equation that holds is a step too
+        inside = [a for a in annotations if eq.start <= a.start() < eq.end]
+        if inside and _repeats(eq, inside[0]):
+            echoes.append((eq, inside[0]))
+        elif _holds(eq):
+            expression = eq.expression.replace("%", " ") if eq.percent else eq.expression
+            steps.append(((eq.start, eq.end), eq.expression_start, expression, eq.value_start, eq.value))
+    edits: list[tuple[int, int, str]] = []
+    slots_by_start: dict[int, list[str | None]] = {}
+    for span, expr_start, expression, value_start, written in sorted(steps):
+        step_edits, literal_slots = _template_step(expr_start, expression, value_start, written, resolver)
+        edits += step_edits
+        slots_by_start[span[0]] = literal_slots + [resolver.steps[-1].expr]
+    covered = [span for span, *_ in steps]
+    for eq, annotation in echoes:
+        repeated = list(_LITERAL_RE.finditer(eq.expression)) + [re.search(_NUMBER, eq.value)]
+        slots = slots_by_start.get(annotation.start(), [])
+        if len(repeated) == len(slots):
+            starts = [eq.expression_start] * (len(repeated) - 1) + [eq.value_start]
+            for token, slot, base in zip(repeated, slots, starts):
+                if slot is not None:
+                    edits.append((base + token.start(), base + token.end(), _slot(slot, token.group(0))))
+            covered.append((eq.start, eq.end))
+    for match in _PROSE_FRACTION_RE.finditer(blanked):  # "1/2 * 1/2 = 1/4": a proportion, never a count
+        if not any(s <= match.start() < e for s, e in covered):
+            parts = {Fraction(match.group(1)), Fraction(match.group(2))}
+            if not parts <= resolver.constants | resolver.cues:  # fixed fractions make fixed fractions
+                value = Fraction(int(match.group(1)), int(match.group(2)))
+                if resolver.resolve(value, f"solution text {line.strip()[:50]!r}") is not None:
+                    raise TemplateSkip("unexplained-number", f"fraction {match.group(0)} in the solution text")
+            covered.append(match.span())
+    for match in _PROSE_NUMBER_RE.finditer(blanked):
+        if any(s <= match.start() < e for s, e in covered):
+            continue
+        before = blanked[: match.start()].rstrip(" $")
+        echo = [a for a in annotations if a.end() == len(before)]
+        value = Fraction(match.group(0).replace(",", ""))
+        if echo and value == _annotated_value(echo[0]):
+            expr = slots_by_start[echo[0].start()][-1]
+        else:
+            expr = resolver.resolve(value, f"solution text {line.strip()[:50]!r}")
+        if expr is not None:
+            edits.append((match.start(), match.end(), _slot(expr, match.group(0))))
+    last_start = len(line) + 1
+    for start, end, replacement in sorted(set(edits), reverse=True):
+        if end > last_start:
+            raise TemplateSkip("overlapping-numbers", line.strip()[:60])
+        line, last_start = line[:start] + replacement + line[end:], start
+    return line
+
+
+def _repeats(eq, annotation: re.Match) -> bool:
+    """The prose says the annotation's computation again, number for number."""
+    expression = annotation.group(1).rpartition("=")[0]
+    said = [Fraction(m.group(0).replace(",", "")) for m in _LITERAL_RE.finditer(eq.expression)]
+    return said == [Fraction(m.group(0).replace(",", "")) for m in _LITERAL_RE.finditer(expression)]
+
+
+def _annotated_value(annotation: re.Match) -> Fraction | None:
+    return parse_plain_number(annotation.group(1).rpartition("=")[2].replace("$", ""))
+
+
+def _holds(equation) -> bool:
+    try:
+        result = evaluate_text(equation.arithmetic)
+    except ExpressionError:
+        return False
+    value = parse_plain_number(equation.value.replace("$", ""))
+    return value is not None and values_match(value, result)
+
+
+def _template_step(expr_start, expression, value_start, written, resolver) -> tuple[list, list[str | None]]:
+    """Slot the numbers of one computation and record its result as an expression.
+
+    Returns the edits and, per number of the expression, its slot expression (None: constant).
+    """
+    tokens = list(_LITERAL_RE.finditer(expression))
+    percents = {i for i, token in enumerate(tokens) if _is_percent(expression, token)}
+    clean = prose_to_arithmetic(expression).replace("$", " ").replace(",", "").replace("x", "*")
+    clean = clean.replace("%", " ").strip()
+    if not re.fullmatch(r"[\d\s.+\-*/()]+", clean):
+        raise TemplateSkip("unusual-annotation", expression.strip())
+    try:
+        tree = ast.parse(clean, mode="eval").body
+    except SyntaxError as exc:
+        raise TemplateSkip("unusual-annotation", expression.strip()) from exc
+    constants = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Constant)), key=lambda n: n.col_offset)
+    if len(constants) != len(tokens):
+        raise TemplateSkip("unusual-annotation", expression.strip())
+    edits, mapping, literal_slots = [], {}, []
+    for i, (node, token) in enumerate(zip(constants, tokens)):
+        expr = resolver.resolve(Fraction(token.group(0).replace(",", "")), f"step {expression.strip()!r}")
+        literal_slots.append(expr)
+        replacement = ast.parse(expr, mode="eval").body if expr is not None else node
+        if i in percents:
+            replacement = ast.BinOp(replacement, ast.Div(), ast.Constant(100))
+        if expr is not None or i in percents:
+            mapping[id(node)] = replacement
+        if expr is not None:
+            edits.append((expr_start + token.start(), expr_start + token.end(), _slot(expr, token.group(0))))
+    number = re.search(r"-?" + _NUMBER, written)
+    if number is None:
+        raise TemplateSkip("unusual-annotation", written)
+
+    class Substitute(ast.NodeTransformer):
+        def visit_Constant(self, node):
+            return mapping.get(id(node), node)
+
+    step = _Step(Fraction(number.group(0).replace(",", "")), ast.unparse(Substitute().visit(tree)))
+    edits.append((value_start + number.start(), value_start + number.end(), _slot(step.expr, number.group(0))))
+    resolver.steps.append(step)
+    return edits, literal_slots
+
+
+def _is_percent(expression: str, token: re.Match) -> bool:
+    """"20% * 120" is 0.2 * 120, but the 100% of "20/50 * 100%" converts to a percent and stays 100."""
+    if expression[token.end() : token.end() + 1] != "%":
+        return False
+    return not (token.group(0) == "100" and re.search(r"[*x×]\s*$", expression[: token.start()]))
+
+
+def _slot(expr: str, written: str) -> str:
+    """The slot that re-renders `expr` the way `written` looked (commas, two decimals)."""
+    if "," in written:
+        return "{" + expr + ":,}"
+    if re.search(r"\.\d\d$", written) and not re.search(r"\.\d\d\d", written):
+        return "{" + expr + ":.2f}"
+    return "{" + expr + "}"
+
+
+def _rewrite_slot(content: str, substitute) -> str:
+    """Apply ties to one answer slot; a slot left without variables becomes plain text."""
+    expr, _, fmt = content.partition(":") if ":" in content else (content, "", "")
+    expr = substitute(expr)
+    if names_in(expr):
+        return "{" + expr + (f":{fmt}" if fmt else "") + "}"
+    return format_number(evaluate_text(expr), 2 if fmt == ".2f" else None, commas=fmt == ",")
+
+
+def _final_expression(final: Fraction, steps: list[_Step], question: str) -> str:
+    for step in reversed(steps):
+        if values_match(final, step.value):
+            return step.expr
+    if "cent" in question.lower() and final == steps[-1].value * 100:
+        return f"({steps[-1].expr}) * 100"
+    raise TemplateSkip("final-not-a-step")
+
+
+def _slot_question(question, quantities, variables, used, substitute) -> str:
+    """Put slots where the question states a number that varies (or is tied to a result)."""
+    seen: set[str] = set()
+    pieces, last = [], 0
+    for quantity in quantities:
+        name = variables[quantity.value]
+        expr = substitute(name)
+        if expr == name and name not in used:
+            continue
+        if expr != name:  # tied to a result, or frozen
+            if not names_in(expr):
+                continue
+            slot = "{" + expr + (":words" if quantity.word else ":," if "," in quantity.text else "") + "}"
+        elif name in seen:
+            slot = "{" + name + (":words" if quantity.word else "") + "}"
+        else:
+            slot = "{" + f"{name},{quantity.text}" + "}"
+            seen.add(name)
+        pieces.append(question[last : quantity.start] + slot)
+        last = quantity.end
+    return "".join(pieces) + question[last:]
+
+
+def domain_for(quantity: Quantity) -> str:
+    """Plausible new values: similar magnitude, same roundness and decimals, percents in 0..100."""
+    value = quantity.value
+    if quantity.word and value <= 20:
+        low, high, step = 2, max(13, int(value) * 2 + 1), 1
+    elif quantity.percent and value.denominator == 1 and 0 < value < 100:
+        step = 5 if value % 5 == 0 else 1
+        low, high = max(step, int(value) // 2 // step * step), min(100, int(value) * 2 + step)
+    elif value.denominator != 1:
+        places = decimal_places(value) or 2
+        step = Fraction(1, 4) if (value * 4).denominator == 1 else Fraction(1, 10**places)
+        low, high = max(step, (value / 2 // step) * step), value * 2 + step
+        return f"range({format_number(low)}, {format_number(high)}, {format_number(step)})"
+    else:
+        step = 10 ** max(0, len(str(int(value))) - 4)  # at most four significant digits move
+        while value % (step * 10) == 0 and value // (step * 10) >= 5:
+            step *= 10
+        low = max(2 if step == 1 else step, int(value) // 2 // step * step)
+        high = max(int(value) * 2, int(value) + 5 * step) + step
+    if quantity.cap is not None and value <= quantity.cap:
+        high = min(high, quantity.cap + 1)
+    return f"range({low}, {high})" if step == 1 else f"range({low}, {high}, {step})"
+
+
+def _conditions(resolver: _Resolver, substitute, final: Fraction) -> list[str]:
+    """Keep what the original relied on: each result's sign and integrality (or its decimals)."""
+    if final.denominator != 1 or final < 0:
+        raise TemplateSkip("final-not-whole")
+    conditions: dict[str, None] = {}
+    for step in resolver.steps:
+        expr = substitute(step.expr)
+        if not names_in(expr):
+            continue
+        places = decimal_places(step.value)
+        if places is None:
+            raise TemplateSkip("non-terminating-step", format_number(step.value))
+        if step.value == 0:
+            raise TemplateSkip("zero-step")
+        conditions[f"is_int({expr})" if places == 0 else f"is_int(({expr}) * {10 ** max(places, 2)})"] = None
+        conditions[f"{expr} {'>' if step.value > 0 else '<'} 0"] = None
+    for left, right in resolver.ties:
+        left, right = substitute(left), substitute(right)
+        if left != right:
+            conditions[f"{left} == {right}"] = None
+    return list(conditions)
+
+
+def _slot_names(template: Template) -> None:
+    """Turn person names into `{name1,Natalia}` slots when question and solution agree on them."""
+    names = find_names(template.question)
+    if not names or any(n not in names for n in find_names(template.answer)):
+        return
+    for i, name in enumerate(names, start=1):
+        slot = f"name{i}"
+        first = [True]
+
+        def question_slot(_match, slot=slot, name=name, first=first) -> str:
+            text = "{" + (f"{slot},{name}" if first[0] else slot) + "}"
+            first[0] = False
+            return text
+
+        template.question = name_pattern(name).sub(question_slot, template.question)
+        template.answer = name_pattern(name).sub("{" + slot + "}", template.answer)
+        template.init[slot] = f"sample(names_{GENDER[name]})"

@@ -1,0 +1,111 @@
+"""Worker processes for the symbolic part of a run: each owns the templates of a shard of
+the sources (source_index % workers) and runs the generate and verify stages on its tasks.
+
+Sharding by source means each worker derives a share of the templates at start-up (the
+expensive part, done in parallel) and draws each source's assignments once. Processes
+are spawned, not forked: the parent may already run polars and vLLM threads.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import polars as pl
+
+from augment.stages import Stage, StageStats, apply_stage, with_drops
+from augment.symbolic.generator import (
+    CANDIDATE_SCHEMA,
+    SymbolicGenerator,
+    annotation_records,
+    cache_path,
+    compile_records,
+    read_records,
+    write_records,
+)
+from augment.verification import VerifyPolicy, verify_stage
+
+_STATE: dict = {}
+
+
+def _start(frame: pl.DataFrame, excluded: dict[int, str], seed: int, max_per_source: int,
+           records_file: str | None, policy: VerifyPolicy) -> None:  # fmt: skip
+    """Compile this shard's templates: from a records file when given, else derived here."""
+    if records_file:
+        records = read_records(records_file)
+    else:
+        records = annotation_records(frame.filter(~pl.col("source_index").is_in(list(excluded))), workers=1)
+    templates = compile_records(records, set(frame["source_index"].to_list()), excluded)
+    originals = dict(zip(frame["source_index"].to_list(), zip(frame["question"].to_list(), frame["answer"].to_list())))
+    _STATE["generator"] = SymbolicGenerator(templates.compiled, seed, max_per_source, originals)
+    _STATE["verify"] = verify_stage(policy)
+    named = sorted(i for i, t in templates.compiled.items() if t.names)
+    _STATE["info"] = (sorted(templates.compiled), named, templates.skipped, None if records_file else records)
+
+
+def _info():
+    return _STATE["info"]
+
+
+def _generate_and_verify(tasks: pl.DataFrame):
+    generator: SymbolicGenerator = _STATE["generator"]
+    stage = Stage("generate", lambda frame: _generate(generator, frame), inputs=("source_index", "method", "seed"))
+    candidates, failed, generate_stats = apply_stage(stage, tasks)
+    kept, rejected, verify_stats = apply_stage(_STATE["verify"], candidates)
+    return kept, pl.concat([failed, rejected], how="diagonal_relaxed"), [generate_stats, verify_stats]
+
+
+def _generate(generator: SymbolicGenerator, tasks: pl.DataFrame) -> pl.DataFrame:
+    candidates = generator.generate(tasks)
+    return with_drops(candidates.with_columns(tasks["task"]), candidates["_drop"].to_list(),
+                      candidates["_detail"].to_list())  # fmt: skip
+
+
+class SymbolicWorkers:
+    """Generate + verify for symbolic tasks across `workers` processes, results in task order."""
+
+    def __init__(self, sources: pl.DataFrame, excluded: dict[int, str], seed: int, max_per_source: int,
+                 templates_file: str | None, policy: VerifyPolicy, workers: int):  # fmt: skip
+        context = multiprocessing.get_context("spawn")
+        self.workers = workers
+        self._pools = []
+        started = time.perf_counter()
+        cache = None if templates_file else cache_path(sources)
+        records_file = templates_file or (str(cache) if cache.exists() else None)
+        for rank in range(workers):
+            shard = sources.filter(pl.col("source_index") % workers == rank)
+            self._pools.append(ProcessPoolExecutor(1, mp_context=context, initializer=_start,
+                                                   initargs=(shard, excluded, seed, max_per_source,
+                                                             records_file, policy)))  # fmt: skip
+        infos = [pool.submit(_info).result() for pool in self._pools]
+        self.templated = {i for info in infos for i in info[0]}
+        self.named = {i for info in infos for i in info[1]}
+        self.skipped = {i: reason for info in infos for i, reason in info[2].items()}
+        derived = [record for info in infos if info[3] for record in info[3]]
+        if derived and cache is not None:  # remember the derivation for the next run
+            write_records(cache, sorted(derived, key=lambda r: r["row"]))
+        self.template_seconds = time.perf_counter() - started
+
+    def run(self, tasks: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, list[StageStats]]:
+        """(kept rows, dropped rows, [generate stats, verify stats]) for symbolic and original tasks."""
+        if tasks.height == 0:
+            empty = pl.DataFrame(schema={**CANDIDATE_SCHEMA, "task": pl.Int64}).drop("_drop", "_detail")
+            return empty, empty.clear(), [StageStats("generate"), StageStats("verify")]
+        futures = [pool.submit(_generate_and_verify, tasks.filter(pl.col("source_index") % self.workers == rank))
+                   for rank, pool in enumerate(self._pools)]  # fmt: skip
+        results = [future.result() for future in futures]
+        kept = pl.concat([r[0] for r in results]).sort("task")
+        dropped = pl.concat([r[1] for r in results], how="diagonal_relaxed").sort("task")
+        stats = []
+        for i, name in enumerate(("generate", "verify")):
+            merged = StageStats(name)
+            for result in results:
+                merged.add(result[2][i])
+            merged.seconds = max(result[2][i].seconds for result in results)  # wall time: shards run at once
+            stats.append(merged)
+        return kept, dropped, stats
+
+    def close(self) -> None:
+        for pool in self._pools:
+            pool.shutdown(cancel_futures=True)

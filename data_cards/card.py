@@ -1,0 +1,189 @@
+"""The Hugging Face dataset card (README.md) of a published version, rendered from its manifest.
+
+The YAML header is what the Hub and `datasets.load_dataset(<version dir>)` read: license,
+size, source, the parquet `configs` and the `dataset_info` features. The body explains
+how the rows were made, proven, deduplicated and decontaminated, with the run's counts.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from augment.schema import DESCRIPTIONS, SCHEMA
+
+METHOD_NOTES = {
+    "original": "a GSM8K train problem as published (only with `--include-original`)",
+    "renumber": "a train problem's template with new numbers; answer recomputed by executing the steps",
+    "rename": "new numbers and new names (same gender, so pronouns stay right)",
+    "backward": "FOBAR-style inverse: one stated number hidden as X, the answer given, X solved exactly",
+    "rephrase": "the question reworded by a model; kept when k re-solutions agree with the gold answer",
+    "resolve": "a new step-by-step solution by a model; kept when it re-executes and reaches the gold answer",
+    "llm_backward": "an inverse question phrased by a model; answer known by construction",
+    "harder": "a step or constraint added by a model; kept when a vote and a sandboxed program agree",
+    "distractor": "an irrelevant fact added by a model; kept when re-solutions still reach the gold answer",
+}
+
+
+def size_category(rows: int) -> str:
+    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if rows < limit:
+            return label
+    return "1M<n<10M"
+
+
+def features_yaml(schema: pa.Schema = SCHEMA) -> list[dict]:
+    """The `dataset_info.features` list of the Hub's card format."""
+
+    def describe(field_type: pa.DataType) -> dict:
+        if pa.types.is_struct(field_type):
+            return {"struct": [{"name": f.name, **describe(f.type)} for f in field_type]}
+        if pa.types.is_list(field_type):
+            inner = describe(field_type.value_type)
+            return {"list": inner["dtype"] if "dtype" in inner else inner["struct"]}
+        names = {"large_string": "string", "double": "float64", "float": "float32", "halffloat": "float16"}
+        return {"dtype": names.get(str(field_type), str(field_type))}
+
+    return [{"name": f.name, **describe(f.type)} for f in schema]
+
+
+def render_card(manifest: dict) -> str:
+    rows, funnel = manifest["rows"], {s["name"]: s for s in manifest["funnel"]}
+    data_bytes = sum(s["bytes"] for s in manifest["shards"])
+    metadata = DatasetCardData(
+        license="mit",
+        language=["en"],
+        pretty_name=f"{manifest['name']} v{manifest['version']}",
+        task_categories=["text-generation", "question-answering"],
+        size_categories=[size_category(rows)],
+        source_datasets=["openai/gsm8k"],
+        tags=["math", "grade-school-math", "synthetic", "gsm8k", "verified"],
+        configs=[{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*.parquet"}]}],
+        dataset_info={"features": features_yaml(), "splits": [{"name": "train", "num_examples": rows,
+                      "num_bytes": data_bytes}], "download_size": data_bytes, "dataset_size": data_bytes},
+    )  # fmt: skip
+    sections = [
+        f"# {manifest['name']} v{manifest['version']}",
+        f"{rows:,} grade-school math problems with step-by-step solutions in GSM8K format, each answer proven "
+        f"before release, none derived from a GSM8K test question. Made by gsm8k-augment "
+        f"{manifest['code_version']['package']} from GSM8K train (run `{manifest['run_id']}`).",
+        _composition(manifest),
+        _verification(funnel),
+        _dedup(manifest, funnel),
+        _contamination(funnel),
+        _funnel(manifest["funnel"]),
+        _fields(),
+        _loading(manifest),
+        _reproduce(manifest),
+        "## License and source\n\nGSM8K (Cobbe et al., 2021) is MIT-licensed by OpenAI; this derived dataset is "
+        "released under the same MIT license. Source problems come from the train split only.",
+        "## Limitations\n\nTemplated variants keep the wording of their source problem, so variety comes from "
+        "numbers, names and the inverse (backward) form rather than new situations. A template is derived only "
+        "where every number of the solution can be explained; what remains unexplained is skipped, not guessed, "
+        "so some problem types are under-represented. Answers are whole numbers by policy.",
+    ]
+    return DatasetCard(f"---\n{metadata.to_yaml()}\n---\n\n" + "\n\n".join(sections) + "\n").content
+
+
+def _composition(manifest: dict) -> str:
+    lines = ["## Composition", "", "| method | rows | share | what it is |", "| --- | ---: | ---: | --- |"]
+    total = max(manifest["rows"], 1)
+    for method, count in manifest["methods"].items():
+        lines.append(f"| {method} | {count:,} | {count / total:.1%} | {METHOD_NOTES.get(method, '')} |")
+    mix = ", ".join(f"{m}={share:.2f}" for m, share in manifest["config"]["mix"].items())
+    lines += ["", f"Requested mix: {mix}; at most {manifest['config']['max_per_source']} variants per source problem."]
+    return "\n".join(lines)
+
+
+def _top(stats: dict | None, count: int = 8) -> str:
+    if not stats or not stats["drops"]:
+        return "none"
+    return ", ".join(f"{reason} {n:,}" for reason, n in list(stats["drops"].items())[:count])
+
+
+def _verification(funnel: dict) -> str:
+    return "\n".join([
+        "## Verification",
+        "",
+        "Every row passes quality checks (length, a question is asked, no answer leak, no repeated sentences, "
+        "English, a whole non-negative `####` answer). Solutions with calculator annotations are re-executed "
+        "with a safe evaluator: every `<<expr=value>>` must hold and the `####` line must be the last result. "
+        "Symbolic variants also may not write a number that no step, question or constant explains, nor keep a "
+        "source number that should have changed. Model-made rows are kept on majority vote against the gold "
+        "answer, or vote plus a sandboxed program-of-thought result where no gold exists; the evidence is in "
+        "the `verification` column.",
+        "",
+        f"Dropped at verification: {_top(funnel.get('verify'))}.",
+    ])  # fmt: skip
+
+
+def _dedup(manifest: dict, funnel: dict) -> str:
+    settings = manifest["config"]["dedup"]
+    return "\n".join([
+        "## Deduplication",
+        "",
+        f"Exact duplicates (normalized text) and near duplicates (MinHash over {settings['shingle_words']}-word "
+        f"shingles, {settings['num_perm']} permutations in {settings['bands']} LSH bands, confirmed by a rapidfuzz "
+        f"ratio of at least {settings['min_ratio']:g}) are removed within the release"
+        + (" and against GSM8K train" if settings["against_train"] else "") + "; the first of a cluster is kept.",
+        "Renumbered variants of one problem share their words by design; they count as duplicates only when they "
+        "also state the same numbers" + (" (as configured)" if settings["numbers_must_match"] else "")
+        + ", and `--max-per-source` bounds how many one problem contributes.",
+        "",
+        f"Dropped: {_top(funnel.get('dedup'))}. The kept row of each cluster is named in `reports/drops.parquet`.",
+    ])  # fmt: skip
+
+
+def _contamination(funnel: dict) -> str:
+    return "\n".join([
+        "## Decontamination",
+        "",
+        "Every question is compared with the 1,319 GSM8K test questions: TF-IDF retrieval, word-level longest "
+        "common subsequence of number- and name-masked skeletons (renumbered, renamed, clauses added or "
+        "removed), shared rare numbers (paraphrases), and MiniLM embeddings for the pairs the cheap signals "
+        "leave undecided. Anything that is, or derives from, a test question is dropped.",
+        "",
+        f"Dropped: {_top(funnel.get('decontaminate'))}.",
+    ])  # fmt: skip
+
+
+def _funnel(stages: list[dict]) -> str:
+    lines = ["## Funnel", "", "| stage | rows in | rows out | seconds | main drops |", "| --- | ---: | ---: | ---: | --- |"]
+    for s in stages:
+        lines.append(f"| {s['name']} | {s['rows_in']:,} | {s['rows_out']:,} | {s['seconds']:.1f} | {_top(s, 3)} |")
+    return "\n".join(lines)
+
+
+def _fields() -> str:
+    return "\n".join(["## Fields", ""] + [f"- `{name}`: {text}" for name, text in DESCRIPTIONS.items()])
+
+
+def _loading(manifest: dict) -> str:
+    return "\n".join([
+        "## How to load",
+        "",
+        "```python",
+        "import datasets, polars",
+        'rows = datasets.load_dataset("path/to/this/version", split="train")  # or the Hub repo id',
+        'rows = datasets.load_dataset("parquet", data_files="path/to/this/version/data/*.parquet", split="train")',
+        'frame = polars.scan_parquet("path/to/this/version/data/*.parquet").collect()',
+        "```",
+        "",
+        "The `messages` column holds user/assistant turns ready for SFT trainers. "
+        "`augment verify <version dir>` checks every shard against the sha256 sums in `manifest.json`.",
+    ])  # fmt: skip
+
+
+def _reproduce(manifest: dict) -> str:
+    config, code = manifest["config"], manifest["code_version"]
+    commit = f", commit {code['commit'][:12]}" + (" (modified)" if code["modified"] else "") if code["commit"] else ""
+    return "\n".join([
+        "## Reproduce",
+        "",
+        f"`augment run --n {config['n']} --seed {config['seed']} --source {config['source']} "
+        f"--generator {config['generator']}` with gsm8k-augment {code['package']}{commit}. "
+        f"Source: {manifest['source'].get('name', manifest['source'].get('path'))} "
+        f"({manifest['source'].get('split')}, sha256/revision "
+        f"`{manifest['source'].get('sha256') or manifest['source'].get('revision')}`). "
+        f"The full configuration is in `manifest.json`.",
+    ])  # fmt: skip
