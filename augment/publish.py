@@ -92,8 +92,17 @@ def write_shards(rows: pl.DataFrame, data_dir: Path) -> list[dict]:
     return described
 
 
+def type_name(field_type: pa.DataType) -> str:
+    """A type's name with list item names left out: parquet calls them "element", arrow "item"."""
+    if pa.types.is_list(field_type) or pa.types.is_large_list(field_type):
+        return f"list<{type_name(field_type.value_type)}>"
+    if pa.types.is_struct(field_type):
+        return "struct<" + ", ".join(f"{f.name}: {type_name(f.type)}" for f in field_type) + ">"
+    return str(field_type)
+
+
 def schema_description(schema: pa.Schema = SCHEMA) -> list[dict]:
-    return [{"name": f.name, "type": str(f.type)} for f in schema]
+    return [{"name": f.name, "type": type_name(f.type)} for f in schema]
 
 
 def publish_version(dataset_dir: Path, rows: pl.DataFrame, drops: pl.DataFrame, config: RunConfig, source: dict,
@@ -175,7 +184,7 @@ def verify_release(version_dir: Path) -> list[str]:
             problems.append(f"{path}: {metadata.num_rows} rows, manifest says {entry['rows']}")
         if entry in manifest.get("shards", []):
             total += metadata.num_rows
-            if schema_description(metadata.schema.to_arrow_schema()) != manifest["schema"]:
+            if schema_description(pq.read_schema(path)) != manifest["schema"]:
                 problems.append(f"{path}: schema differs from the manifest")
     if not problems and total != manifest.get("rows"):
         problems.append(f"{manifest_path}: shards hold {total} rows, manifest says {manifest.get('rows')}")

@@ -46,11 +46,11 @@ class SourceData:
 
 
 def load_source(spec: str, split: str = "train") -> SourceData:
-    """`spec` is "embedded", "hf" / "hf:<dataset>[@revision]", or a jsonl/parquet file or directory."""
+    """`spec` is "embedded", "hf[:<dataset>][@revision]", or a jsonl/parquet file or directory."""
     if spec == "embedded":
         return load_embedded(split)
-    if spec == "hf" or spec.startswith("hf:"):
-        name, _, revision = (spec[3:] or HUB_DATASET).partition("@")
+    if spec == "hf" or spec.startswith(("hf:", "hf@")):
+        name, _, revision = spec[2:].lstrip(":").partition("@")
         return load_hub(name or HUB_DATASET, split, revision or None)
     return load_path(Path(spec), split)
 

@@ -79,7 +79,8 @@ _NUMBER_WORDS = {word: str(value) for word, value in WORD_VALUES.items() if valu
 
 def _prepare(texts: list[str]) -> _Texts:
     series = pl.Series(texts, dtype=pl.String)
-    names = series.str.extract_all(_NAME).to_list()
+    # names: capitalised words inside a sentence ("His" opening a sentence is not a name)
+    names = series.str.extract_all(r"[a-z,;:] [A-Z][a-z]+").list.eval(pl.element().str.slice(2)).to_list()
     # Number words become digits so "three children" and "3 children" agree; names become "@".
     words = (
         series.str.replace_all(_NAME, " @ ").str.to_lowercase().str.extract_all(r"[a-z]+|[@]|" + _NUMBER)
@@ -184,7 +185,8 @@ class ContaminationDetector:
         if similarity >= t.verbatim and same_numbers and prepared.names[row] == self._test.names[column]:
             return Verdict(True, column, similarity, "verbatim"), None
         if similarity >= t.same_skeleton:
-            reason = "renumbered" if not same_numbers else "renamed"
+            same_names = prepared.names[row] == self._test.names[column]
+            reason = "renumbered" if not same_numbers else "renamed" if not same_names else "extended"
             return Verdict(True, column, similarity, reason), None
         inside = max(common / max(len(test), 1), common / max(len(query), 1))  # clauses added or removed
         if common >= t.min_contained_words and inside >= t.contained and cosine >= t.contained_cosine:

@@ -46,7 +46,7 @@ class QualityPolicy:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z']+|\d[\d,.]*", text)
+    return re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d[\d,.]*", text)
 
 
 def check_empty(question: str, answer: str, final: ExtractedAnswer, policy: QualityPolicy) -> str | None:

@@ -19,7 +19,7 @@ from augment.symbolic.expressions import Program, names_in
 from augment.symbolic.names import GROUPS
 from augment.symbolic.template import Template
 from filters.arith import ExpressionError
-from filters.numbers import find_numbers, format_number, number_to_words, parse_number_words, parse_plain_number
+from filters.numbers import decimal_places, find_numbers, format_number, number_to_words, parse_number_words, parse_plain_number
 
 _SLOT_RE = re.compile(r"\{([^{}]+)\}")
 _FORMATS = (",", ".2f", ".1f", "words")
@@ -201,7 +201,9 @@ def render_like(value: Fraction, original: str) -> str:
         if value.denominator == 1 and 0 <= value < 10**6:
             words = number_to_words(int(value))
             return words.capitalize() if original[0].isupper() else words
-    decimals = len(original.split(".", 1)[1]) if "." in original else None
+    written = len(original.split(".", 1)[1]) if "." in original else 0
+    needed = decimal_places(value) or 0  # never round a value the problem depends on
+    decimals = max(written, needed)
     return format_number(value, decimals if decimals else None, commas="," in original)
 
 

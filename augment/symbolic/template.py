@@ -361,7 +361,7 @@ def domain_for(quantity: Quantity) -> str:
         low, high = max(step, int(value) // 2 // step * step), min(100, int(value) * 2 + step)
     elif value.denominator != 1:
         places = decimal_places(value) or 2
-        step = Fraction(1, 4) if (value * 4).denominator == 1 else Fraction(1, 10**places)
+        step = Fraction(1, 4) if places >= 2 and (value * 4).denominator == 1 else Fraction(1, 10**places)
         low, high = max(step, (value / 2 // step) * step), value * 2 + step
         return f"range({format_number(low)}, {format_number(high)}, {format_number(step)})"
     else:

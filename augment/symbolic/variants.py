@@ -92,7 +92,7 @@ def _linear_in(template: CompiledTemplate, sample: Sample, name: str) -> tuple[F
     except (ExpressionError, ZeroDivisionError):
         return None
     slope, intercept = f1 - f0, f0 - (f1 - f0) * x
-    if slope == 0 or f2 - f1 != slope:
+    if slope == 0 or f2 - f1 != slope or (slope == 1 and intercept == 0):  # X = answer: nothing to solve
         return None
     if decimal_places(slope, 4) is not None and decimal_places(intercept, 4) is not None:
         return slope, intercept  # aX + b = A, written with short decimals
@@ -103,9 +103,12 @@ def _linear_in(template: CompiledTemplate, sample: Sample, name: str) -> tuple[F
 
 def _backward_solution(template, sample, hidden, slope, intercept, final, x) -> str:
     n = format_number
-    divided = decimal_places(slope, 4) is None  # slope is 1/k: write X/k and multiply by k first
-    term = "X" if slope == 1 else f"X/{n(1 / slope)}" if divided else f"{n(slope)}X"
-    linear = term + (f" + {n(intercept)}" if intercept > 0 else f" - {n(-intercept)}" if intercept < 0 else "")
+    divided = decimal_places(slope, 4) is None  # slope is 1/k: write (X + kb)/k and multiply by k first
+    term = "X" if slope == 1 else f"{n(slope)}X"
+    linear = term + _signed(intercept)
+    if divided:
+        k = 1 / slope
+        linear = f"(X{_signed(intercept * k)}) / {n(k)}" if intercept else f"X / {n(k)}"
     shown = _expression_with_x(template, sample, hidden)
     lines = [
         "Let X be the unknown number. Working through the problem with X in its place, the answer is "

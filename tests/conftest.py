@@ -1,0 +1,46 @@
+"""Shared fixtures: the pinned GSM8K copy, small train-derived sources, published versions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GSM8K_DIR = ROOT.parent / "shared" / "data" / "gsm8k"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def gsm8k_dir() -> Path:
+    if not (GSM8K_DIR / "train.jsonl").exists():
+        pytest.skip(f"GSM8K not found at {GSM8K_DIR}")
+    return GSM8K_DIR
+
+
+@pytest.fixture(scope="session")
+def train_rows(gsm8k_dir) -> list[dict]:
+    return read_jsonl(gsm8k_dir / "train.jsonl")
+
+
+@pytest.fixture(scope="session")
+def small_source(tmp_path_factory, train_rows) -> Path:
+    """The first 400 GSM8K train problems as a jsonl source: fast end-to-end runs."""
+    path = tmp_path_factory.mktemp("source") / "train.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in train_rows[:400]), encoding="utf-8")
+    return path
+
+
+def augment_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the real `augment` command in a subprocess."""
+    environment = os.environ | {"AUGMENT_AGENT_ID": "tester", "PYTHONUNBUFFERED": "1"} | (env or {})
+    return subprocess.run([sys.executable, "-m", "augment.cli", *args], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=timeout)

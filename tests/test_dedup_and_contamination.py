@@ -1,0 +1,162 @@
+"""Near-duplicate hashing and GSM8K test contamination detection."""
+
+import json
+from collections import Counter, defaultdict
+
+import numpy as np
+import pytest
+
+from augment.sources import load_embedded
+from dedup.index import DedupSettings, DuplicateIndex
+from dedup.minhash import MinHasher
+from filters.contamination import ContaminationDetector
+
+
+def jaccard(a: str, b: str, k: int = 3) -> float:
+    def shingles(text):
+        words = text.lower().split()
+        return {tuple(words[i : i + k]) for i in range(max(len(words) - k + 1, 1))}
+
+    x, y = shingles(a), shingles(b)
+    return len(x & y) / len(x | y)
+
+
+def test_minhash_estimates_jaccard(train_rows):
+    hasher = MinHasher(num_perm=256)
+    texts = [r["question"] for r in train_rows[:50]]
+    edited = [t.replace(" the ", " a ", 1) for t in texts]
+    signatures = hasher.signatures(texts + edited)
+    estimates = (signatures[:50] == signatures[50:]).mean(axis=1)
+    truths = np.array([jaccard(a, b) for a, b in zip(texts, edited)])
+    assert np.abs(estimates - truths).mean() < 0.08
+
+
+def test_exact_near_and_renumbered_rows(train_rows):
+    index = DuplicateIndex()
+    base = train_rows[0]["question"]
+    rows = [
+        base,
+        base.upper(),  # exact after normalisation
+        base.replace("sold clips", "sold hair clips"),  # near duplicate, same numbers
+        base.replace("48", "36"),  # renumbered: a new problem, kept by default
+        train_rows[1]["question"],
+    ]
+    matches = index.check(rows, [f"r{i}" for i in range(5)])
+    assert [m.reason if m else None for m in matches] == [None, "dedup:exact", "dedup:near", None, None]
+    assert matches[1].cluster == "r0" and matches[2].cluster == "r0"
+    strict = DuplicateIndex(DedupSettings(numbers_must_match=False))
+    assert strict.check(rows[:1] + rows[3:4], ["a", "b"])[1].reason == "dedup:near"
+
+
+def test_against_train_with_originals_exempt(train_rows):
+    index = DuplicateIndex()
+    index.add_reference([train_rows[0]["question"]], ["train:0"])
+    matches = index.check([train_rows[0]["question"]] * 2, ["original", "copy"], exempt_reference=[True, False])
+    assert matches[0] is None and matches[1].reason == "dedup:exact-train"
+
+
+def test_rebuilding_the_index_gives_the_same_decisions(train_rows):
+    texts = [r["question"] for r in train_rows[:200]]
+    stream = texts + [t.replace(" a ", " one ", 1) for t in texts[:50]]
+    whole = DuplicateIndex()
+    decisions = whole.check(stream, [f"r{i}" for i in range(len(stream))])
+    first = DuplicateIndex()
+    kept_first = first.check(stream[:120], [f"r{i}" for i in range(120)])
+    rebuilt = DuplicateIndex()
+    rebuilt.add([t for t, m in zip(stream[:120], kept_first) if m is None],
+                [f"r{i}" for i, m in enumerate(kept_first) if m is None])
+    rest = rebuilt.check(stream[120:], [f"r{i}" for i in range(120, len(stream))])
+    assert [m.reason if m else None for m in decisions] == [m.reason if m else None for m in kept_first + rest]
+
+
+@pytest.fixture(scope="module")
+def devset():
+    from benchmarks.contamination_devset import build_devset
+
+    return build_devset(seed=1, with_symbolic=False)
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return ContaminationDetector(load_embedded("test").questions, load_embedded("train").questions, embeddings="auto")
+
+
+def test_recall_on_every_kind_and_few_train_questions_flagged(devset, detector):
+    """The labelled dev set of benchmarks/: recall >= 0.98 per kind, <= 0.5% of train flagged."""
+    verdicts = detector.detect([row["question"] for row in devset])
+    hits, totals = Counter(), Counter()
+    for row, verdict in zip(devset, verdicts):
+        totals[row["kind"]] += 1
+        hits[row["kind"]] += verdict.contaminated
+    recall = {kind: hits[kind] / totals[kind] for kind in totals if kind != "negative-train"}
+    assert all(r >= 0.98 for r in recall.values()), recall
+    if detector.use_embeddings:
+        assert recall["paraphrase"] == 1.0
+    assert hits["negative-train"] / totals["negative-train"] <= 0.005
+
+
+def test_the_matched_test_question_and_reason(detector):
+    test = load_embedded("test").questions
+    question = test[200]  # Baldur's pails of water
+    renumbered = question.replace("5 pails", "7 pails").replace("6 pails", "9 pails")
+    extended = question.replace("every afternoon.", "every afternoon. His dog follows him to the well.")
+    verdicts = detector.detect([question, renumbered, extended])
+    assert [(v.contaminated, v.test_index) for v in verdicts] == [(True, 200)] * 3
+    assert [v.reason for v in verdicts] == ["verbatim", "renumbered", "extended"]
+
+
+def test_train_variants_of_test_twins_are_caught(detector, train_rows):
+    """A handful of train problems share a template with a test problem; their variants must be caught."""
+    verdicts = detector.detect([r["question"] for r in train_rows])
+    twins = [(i, v.test_index) for i, v in enumerate(verdicts) if v.contaminated and v.reason == "renumbered"]
+    assert twins
+    index, test_index = twins[0]
+    variant = train_rows[index]["question"]
+    for number in sorted({w for w in variant.split() if w.isdigit()}, key=len, reverse=True)[:2]:
+        variant = variant.replace(number, str(int(number) + 3))
+    verdict = detector.detect([variant])[0]
+    assert verdict.contaminated and verdict.test_index == test_index
+
+
+def test_bad_rows_are_reported_not_crashed(detector):
+    verdicts = detector.detect([None, 12, "", "x" * 6000, "How many apples does Tom have if he buys 3 more?"])
+    assert [v.reason for v in verdicts[:4]] == ["invalid: NoneType, not text", "invalid: int, not text",
+                                                "invalid: empty", "invalid: longer than 5000 characters"]  # fmt: skip
+    assert not any(v.contaminated for v in verdicts)
+
+
+def test_audit_cli_report_html_and_exit_codes(tmp_path, train_rows):
+    from conftest import ROOT, augment_cli
+
+    test = load_embedded("test").questions
+    rows = [{"question": train_rows[0]["question"]}, {"question": test[5]}, {"question": None}, {"other": "x"},
+            {"question": test[23].replace("2 centimeters", "3 centimeters")}]  # fmt: skip
+    source = tmp_path / "audit.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report, page = tmp_path / "report.jsonl", tmp_path / "report.html"
+    result = augment_cli("audit", str(source), "--report", str(report), "--html", str(page), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [line["row"] for line in lines] == [0, 1, 2, 3, 4]
+    assert [line["contaminated"] for line in lines] == [False, True, False, False, True]
+    assert lines[1]["test_index"] == 5 and lines[4]["reason"] == "renumbered"
+    assert lines[2]["reason"].startswith("invalid")
+    assert "5 rows, 2 flagged" in result.stdout
+    html = page.read_text()
+    assert "<ins>3</ins>" in html and "<del>2</del>" in html
+    failing = augment_cli("audit", str(source), "--fail-on-contamination", "--embeddings", "off", cwd=ROOT)
+    assert failing.returncode == 1
+    missing = augment_cli("audit", str(source), "--field", "prompt", cwd=ROOT)
+    assert missing.returncode == 2 and "no field 'prompt'" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_audit_reads_parquet_csv_and_directories(tmp_path):
+    import polars as pl
+
+    from augment.audit import load_field
+
+    frame = pl.DataFrame({"q": ["one?", "two?"]})
+    frame.write_parquet(tmp_path / "a.parquet")
+    frame.write_csv(tmp_path / "b.csv")
+    assert load_field(str(tmp_path / "a.parquet"), "q") == ["one?", "two?"]
+    assert load_field(str(tmp_path), "q") == ["one?", "two?", "one?", "two?"]

@@ -1,0 +1,140 @@
+"""The program-of-thought sandbox contains hostile programs; quality checks name their reasons."""
+
+import os
+import socket
+import threading
+import uuid
+from fractions import Fraction
+
+import pytest
+
+from filters.quality import QualityPolicy, check_quality
+from filters.sandbox import SandboxLimits, run_program, run_programs
+
+LIMITS = SandboxLimits(cpu_seconds=2, wall_seconds=4, memory_mb=256)
+
+
+def test_a_good_program_returns_its_value():
+    result = run_program("def solution():\n    clips_may = 48 / 2\n    return 48 + clips_may\n", LIMITS)
+    assert result.reason is None and result.value == Fraction(72)
+
+
+@pytest.mark.parametrize(
+    "code, value",
+    [("answer = 3 * 4", 12), ("print(7)\nprint(21 // 2)", 10), ("import math\nresult = math.floor(7.9)", 7)],
+)
+def test_answer_variable_last_print_and_allowed_imports(code, value):
+    assert run_program(code, LIMITS).value == value
+
+
+def test_infinite_loop_is_killed_by_the_cpu_limit():
+    assert run_program("while True:\n    pass\n", LIMITS).reason == "sandbox:cpu-limit"
+
+
+def test_sleeping_forever_is_killed_by_the_wall_clock():
+    assert run_program("import time\ntime.sleep(60)\n", LIMITS).reason == "sandbox:timeout"
+
+
+def test_fork_bomb_is_refused():
+    result = run_program("import os\nwhile True:\n    os.fork()\n", LIMITS)
+    assert result.reason == "sandbox:forbidden" and "fork" in result.detail
+
+
+def test_huge_allocation_hits_the_memory_limit():
+    assert run_program("x = bytearray(4 * 1024 ** 3)\n", LIMITS).reason == "sandbox:memory"
+
+
+def test_writing_outside_the_sandbox_is_refused(tmp_path):
+    target = tmp_path / f"pwned-{uuid.uuid4().hex}"
+    result = run_program(f"open({str(target)!r}, 'w').write('x')\n", LIMITS)
+    assert result.reason == "sandbox:forbidden"
+    assert not target.exists()
+
+
+def test_reading_secrets_is_refused():
+    assert run_program("answer = len(open('/etc/passwd').read())\n", LIMITS).reason == "sandbox:forbidden"
+
+
+def test_network_is_refused():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
+    code = f"import socket\ns = socket.create_connection(('127.0.0.1', {port}))\nanswer = 1\n"
+    result = run_program(code, LIMITS)
+    listener.close()
+    assert result.reason == "sandbox:forbidden" and not accepted
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import subprocess\nsubprocess.run(['touch', '/tmp/x'])",
+        "__import__('subprocess').Popen(['id'])",
+        "import os\nos.system('touch /tmp/x')",
+        "import posix\nposix.system('touch /tmp/x')",
+        "import ctypes\nctypes.CDLL(None).system(b'touch /tmp/x')",
+        "g = [c for c in ().__class__.__base__.__subclasses__() if c.__name__ == '_wrap_close'][0].__init__.__globals__\n"
+        "g['system']('touch /tmp/x')",
+        "import os\nos.kill(os.getppid(), 9)",
+        "import resource\nresource.setrlimit(resource.RLIMIT_CPU, (100, 100))\nwhile True: pass",
+    ],
+    ids=["subprocess", "dunder-import", "os.system", "posix", "ctypes", "subclasses-trick", "kill-parent", "setrlimit"],
+)
+def test_process_and_native_code_tricks_are_refused(code):
+    result = run_program(code, LIMITS)
+    assert result.reason in ("sandbox:forbidden", "sandbox:error", "sandbox:cpu-limit")
+    assert result.value is None
+    assert os.getpid() > 0  # the test process is alive
+
+
+def test_flooding_output_is_contained():
+    assert run_program("while True:\n    print('x' * 10000)\n", LIMITS).reason in ("sandbox:error", "sandbox:output-limit")
+
+
+def test_non_numeric_and_crashing_programs_report_reasons():
+    assert run_program("answer = 'hello'", LIMITS).reason == "sandbox:non-numeric"
+    assert run_program("answer = 1 / 0", LIMITS).reason == "sandbox:error"
+    assert run_program("x = 1", LIMITS).reason == "sandbox:no-answer"
+
+
+def test_many_programs_run_in_parallel_in_order():
+    results = run_programs([f"answer = {i} * 2" for i in range(6)], LIMITS, workers=3)
+    assert [r.value for r in results] == [i * 2 for i in range(6)]
+
+
+GOOD_Q = "Natalia sold clips to 48 of her friends in April. How many clips did she sell in April and May?"
+GOOD_A = "She sold 48/2 = <<48/2=24>>24 in May and 48+24 = <<48+24=72>>72 in all.\n#### 72"
+
+
+@pytest.mark.parametrize(
+    "question, answer, reason",
+    [
+        (GOOD_Q, GOOD_A, None),
+        ("", GOOD_A, "quality:empty"),
+        ("How many clips?", GOOD_A, "quality:too-short"),
+        (GOOD_Q + " word" * 400, GOOD_A, "quality:too-long"),
+        ("Natalia sold clips to 48 of her friends in April and half as many in May.", GOOD_A, "quality:no-question"),
+        (GOOD_Q + " The answer is 72.", GOOD_A, "quality:answer-leak"),
+        (GOOD_Q, "She sold 48 clips in April and more in May. She sold 48 clips in April and more in May.\n#### 72",
+         "quality:repeated-sentences"),
+        ("Наталья продала заколки 48 друзьям в апреле. Сколько заколок она продала за апрель и май всего?", GOOD_A,
+         "quality:non-english"),
+        (GOOD_Q, "She sold many clips.\n#### many", "quality:final-not-number"),
+        (GOOD_Q, "She returned more than she sold: 24 - 48 = <<24-48=-24>>-24.\n#### -24", "quality:negative-answer"),
+        (GOOD_Q, "Half of 45 is 45/2 = <<45/2=22.5>>22.5.\n#### 22.5", "quality:non-integer-answer"),
+    ],
+    ids=["good", "empty", "short", "long", "no-question", "leak", "repeated", "non-english", "final-not-number",
+         "negative", "non-integer"],
+)  # fmt: skip
+def test_quality_checks_name_their_reason(question, answer, reason):
+    assert check_quality(question, answer) == reason
+
+
+def test_answer_policy_is_configurable():
+    relaxed = QualityPolicy(allow_negative=True, allow_non_integer=True)
+    assert check_quality(GOOD_Q, "Half of 45 is 45/2 = <<45/2=22.5>>22.5.\n#### 22.5", relaxed) is None
+    with pytest.raises(ValueError):
+        QualityPolicy(min_question_words=0)
