@@ -52,6 +52,10 @@ def run(
     gpu_memory_utilization: Annotated[float, typer.Option(help="LLM: share of GPU memory for vLLM")] = 0.9,
     max_model_len: Annotated[Optional[int], typer.Option(help="LLM: context length")] = None,
     samples: Annotated[int, typer.Option(help="LLM: solutions sampled per question for voting")] = 4,
+    temperature: Annotated[float, typer.Option(help="LLM: sampling temperature")] = 0.7,
+    max_tokens: Annotated[int, typer.Option(help="LLM: tokens per completion at most")] = 400,
+    dtype: Annotated[str, typer.Option(help="LLM: vLLM dtype (auto, bfloat16, float32, ...)")] = "auto",
+    enforce_eager: Annotated[bool, typer.Option(help="LLM: no CUDA graphs / compilation (faster start)")] = False,
     dry_run: Annotated[bool, typer.Option(help="print the first rendered prompt of each LLM method and exit")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
@@ -63,7 +67,8 @@ def run(
         llm = LLMConfig(model=model, endpoints=[e for e in (endpoint or "").split(",") if e],
                         tensor_parallel_size=tensor_parallel_size, data_parallel_size=data_parallel_size,
                         gpu_memory_utilization=gpu_memory_utilization, max_model_len=max_model_len,
-                        samples=samples, min_votes=min(3, samples))  # fmt: skip
+                        samples=samples, min_votes=min(3, samples), temperature=temperature,
+                        max_tokens=max_tokens, dtype=dtype, enforce_eager=enforce_eager)  # fmt: skip
         config = RunConfig(
             n=n, seed=seed, source=source, generator=generator, mix=parse_mix(mix) if mix else {},
             max_per_source=max_per_source, include_original=include_original,

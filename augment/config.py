@@ -64,6 +64,7 @@ class LLMConfig:
     samples: int = 4  # k solutions per question for self-consistency
     min_votes: int = 3
     min_share: float = 0.6
+    structured: bool = True  # constrain solutions to end with a "#### N" line (vLLM structured outputs)
     concurrency: int = 32  # requests in flight per endpoint
     timeout: float = 120.0
     retries: int = 3

@@ -81,10 +81,11 @@ def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=
             f"({config.max_per_source} per source); raise --max-per-source, widen --mix, or pass --allow-fewer "
             f"to publish what survived (work so far is kept and reused)"
         )
-    funnel = [load_stats, source_stats, template_stats, *runner.totals()]
+    funnel = [load_stats, source_stats, *([template_stats] if runner.workers else []), *runner.totals()]
     rows = pl.concat([store.load(k, "rows") for k in store.completed()]).head(config.n)
     drops = pl.concat([store.load(k, "drops") for k in store.completed()], how="diagonal_relaxed")
-    funnel.append(StageStats("publish", kept, rows.height, Counter({"publish:beyond-n": kept - rows.height})))
+    beyond = Counter({"publish:beyond-n": kept - rows.height}) if kept > rows.height else Counter()
+    funnel.append(StageStats("publish", kept, rows.height, beyond))
     version_dir = publish_version(dataset_dir, rows, drops, config, identity, run_id, funnel, runner.template_seconds)
     log(f"published {rows.height:,} rows to {version_dir}")
     log(format_funnel(funnel))

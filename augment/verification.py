@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from augment.config import LLMConfig, SYMBOLIC_METHODS
+from augment.config import LLM_METHODS, SYMBOLIC_METHODS, LLMConfig
 from augment.stages import DETAIL, DROP, Stage
 from augment.symbolic.quantities import implied_constants
 from filters.answers import parse_answer_value
@@ -26,8 +26,9 @@ from filters.calculator import check_solution, text_numbers_agree
 from filters.numbers import find_numbers, parse_plain_number
 from filters.quality import QualityPolicy, check_quality
 
-ANNOTATED = {"original", *SYMBOLIC_METHODS, "resolve", "llm_backward"}
-GOLD_VOTE = {"rephrase", "distractor"}
+ANNOTATED = {"original", *SYMBOLIC_METHODS, *LLM_METHODS}  # every published solution re-executes
+GOLD_VOTE = {"rephrase", "distractor"}  # majority of k re-solutions equals the gold answer
+GOLD = {"resolve", "llm_backward"}  # the answer is the gold (or, backward, the hidden number)
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,11 @@ def verify_row(row: dict, policy: VerifyPolicy) -> tuple[str | None, str | None,
             return "verify:stale-number", f"source number {stale[0]} survived in the question", checks
         checks.append("no-stale-numbers")
     evidence = row.get("verification") or {}
-    if method in GOLD_VOTE or method == "resolve":
+    if method in GOLD_VOTE or method in GOLD:
         reason = _gold_vote(evidence, report.final, policy, need_votes=method in GOLD_VOTE)
         if reason:
             return reason, _describe(evidence), checks
-        checks.append("gold-match" if method == "resolve" else "vote=gold")
+        checks.append("vote=gold" if method in GOLD_VOTE else "gold-match")
     if method == "harder":
         reason = _vote_and_program(evidence, report.final, policy)
         if reason:

@@ -56,6 +56,8 @@ class MinHasher:
 
     def signatures(self, texts: list[str] | pl.Series) -> np.ndarray:
         """(documents, num_perm) uint32 MinHash signatures."""
+        if len(texts) == 0:
+            return np.empty((0, self.num_perm), dtype=np.uint32)
         shingles, counts = self.shingles(texts)
         ends = np.cumsum(counts)
         out = np.empty((len(counts), self.num_perm), dtype=np.uint32)

@@ -1,0 +1,1 @@
+"""The LLM generator (vLLM offline or OpenAI-compatible servers)."""

@@ -1,0 +1,128 @@
+"""Two ways to sample from a model: vLLM's offline `LLM` in this process, or OpenAI-compatible servers.
+
+Both take a whole batch of requests at once: vLLM schedules them together so the GPU stays
+full; the HTTP engine keeps a bounded number of requests in flight per endpoint, retries
+with backoff and gives each request a timeout. Each request carries its own seed, so a
+resumed run samples the same text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from dataclasses import dataclass
+
+from augment.config import LLMConfig
+
+
+@dataclass(frozen=True)
+class Request:
+    messages: list[dict]
+    n: int
+    seed: int
+    temperature: float
+    max_tokens: int
+    regex: str | None = None  # structured output: the text must match (vLLM's structured_outputs)
+
+
+class VLLMEngine:
+    """vLLM's offline engine; `generate` returns the n texts of every request, in order."""
+
+    def __init__(self, config: LLMConfig, seed: int = 0):
+        from vllm import LLM
+
+        arguments = {"model": config.model, "tensor_parallel_size": config.tensor_parallel_size,
+                     "gpu_memory_utilization": config.gpu_memory_utilization, "seed": seed, "dtype": config.dtype,
+                     "enforce_eager": config.enforce_eager}  # fmt: skip
+        if config.max_model_len:
+            arguments["max_model_len"] = config.max_model_len
+        if config.data_parallel_size > 1:
+            arguments["data_parallel_size"] = config.data_parallel_size
+        from vllm.platforms import current_platform
+
+        if current_platform.is_cpu():  # CPU sampling generators cannot rewind a seeded chunked prefill
+            arguments["enable_chunked_prefill"] = False
+        self.llm = LLM(**arguments)
+        self.model_name = config.model
+
+    @staticmethod
+    def sampling_params(request: Request):
+        from vllm import SamplingParams
+        from vllm.sampling_params import StructuredOutputsParams
+
+        structured = StructuredOutputsParams(regex=request.regex) if request.regex else None
+        return SamplingParams(n=request.n, seed=request.seed, temperature=request.temperature,
+                              max_tokens=request.max_tokens, structured_outputs=structured)  # fmt: skip
+
+    def generate(self, requests: list[Request]) -> list[list[str]]:
+        if not requests:
+            return []
+        outputs = self.llm.chat([r.messages for r in requests], [self.sampling_params(r) for r in requests],
+                                use_tqdm=False)  # fmt: skip
+        return [[choice.text for choice in output.outputs] for output in outputs]
+
+
+class OpenAIEngine:
+    """Chat completions against one or more OpenAI-compatible servers (for example several `vllm serve`)."""
+
+    def __init__(self, config: LLMConfig):
+        self.endpoints = [e.rstrip("/") for e in config.endpoints]
+        self.model_name = config.model or "default"
+        self.concurrency, self.timeout, self.retries = config.concurrency, config.timeout, config.retries
+
+    def generate(self, requests: list[Request]) -> list[list[str]]:
+        if not requests:
+            return []
+        return asyncio.run(self._generate_all(requests))
+
+    async def _generate_all(self, requests: list[Request]) -> list[list[str]]:
+        import httpx
+
+        if self.model_name == "default":
+            self.model_name = await self._discover_model()
+        limits = {e: asyncio.Semaphore(self.concurrency) for e in self.endpoints}
+        endpoints = itertools.cycle(self.endpoints)
+        async with httpx.AsyncClient(timeout=self.timeout) as client:
+            tasks = [self._one(client, next(endpoints), limits, r) for r in requests]
+            return await asyncio.gather(*tasks)
+
+    async def _discover_model(self) -> str:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=self.timeout) as client:
+            response = await client.get(f"{self.endpoints[0]}/v1/models")
+            response.raise_for_status()
+            return response.json()["data"][0]["id"]
+
+    async def _one(self, client, endpoint: str, limits: dict, request: Request) -> list[str]:
+        import httpx
+
+        body = {"model": self.model_name, "messages": request.messages, "n": request.n, "seed": request.seed,
+                "temperature": request.temperature, "max_tokens": request.max_tokens}  # fmt: skip
+        if request.regex:  # vLLM's OpenAI-compatible server reads this extension
+            body["structured_outputs"] = {"regex": request.regex}
+        failure = None
+        for attempt in range(self.retries + 1):
+            target = endpoint if attempt == 0 else self.endpoints[(self.endpoints.index(endpoint) + attempt)
+                                                                  % len(self.endpoints)]  # fmt: skip
+            async with limits[target]:
+                try:
+                    response = await client.post(f"{target}/v1/chat/completions", json=body)
+                    if response.status_code < 400:
+                        return [c["message"]["content"] or "" for c in response.json()["choices"]]
+                    failure = f"HTTP {response.status_code} from {target}"
+                    if response.status_code < 500 and response.status_code != 429:
+                        break  # a bad request does not get better by retrying
+                except (httpx.TimeoutException, httpx.TransportError) as exc:
+                    failure = f"{type(exc).__name__} from {target}"
+            await asyncio.sleep(min(8.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2))
+        raise EngineError(f"request failed after {self.retries + 1} attempts: {failure}")
+
+
+class EngineError(RuntimeError):
+    """A model backend that cannot answer; the message names the endpoint."""
+
+
+def make_engine(config: LLMConfig, seed: int = 0):
+    return OpenAIEngine(config) if config.endpoints else VLLMEngine(config, seed)

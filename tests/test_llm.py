@@ -1,0 +1,232 @@
+"""The LLM generator: real vLLM on CPU (tiny random model), the OpenAI-compatible server, and the
+accept/reject logic on realistic model outputs kept as fixtures."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import polars as pl
+import pytest
+
+from augment.config import LLMConfig
+from augment.llm.engines import EngineError, OpenAIEngine, Request
+from augment.llm.generator import LLMGenerator, clean_question, clean_solution
+from augment.llm.prompts import render
+from augment.plan import TASK_SCHEMA
+from augment.stages import apply_stage
+from augment.verification import VerifyPolicy, verify_stage
+from conftest import FIXTURES, ROOT, augment_cli
+
+pytestmark = pytest.mark.slow
+CPU_ENV = {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, train_rows):
+    pytest.importorskip("vllm")
+    from tiny_model import build_tiny_model
+
+    texts = [r["question"] + " " + r["answer"] for r in train_rows[:3000]]
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-llama"), texts)
+
+
+@pytest.fixture(scope="session")
+def cpu_config(tiny_model):
+    for key, value in CPU_ENV.items():
+        os.environ.setdefault(key, value)
+    return LLMConfig(model=str(tiny_model), dtype="float32", enforce_eager=True, max_model_len=2048, max_tokens=48,
+                     samples=3, min_votes=2)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def vllm_engine(cpu_config):
+    from augment.llm.engines import VLLMEngine
+
+    return VLLMEngine(cpu_config, seed=0)
+
+
+def requests(count: int, n: int = 3, regex: str | None = None, max_tokens: int = 24) -> list[Request]:
+    return [Request([{"role": "user", "content": f"Tom has {i} apples. How many?"}], n, seed=100 + i,
+                    temperature=1.0, max_tokens=max_tokens, regex=regex) for i in range(count)]  # fmt: skip
+
+
+def test_engine_batches_n_samples_and_seeds(vllm_engine):
+    batch = requests(8)
+    outputs = vllm_engine.generate(batch)
+    assert len(outputs) == 8 and all(len(texts) == 3 for texts in outputs)
+    assert len({t for texts in outputs for t in texts}) > 8  # samples differ
+    alone = vllm_engine.generate([batch[5]])
+    assert alone[0] == outputs[5]  # a request's seed fixes its text, whatever else is in the batch
+
+
+def test_structured_outputs_end_every_solution_with_a_final_line(vllm_engine):
+    from augment.llm.generator import solution_regex
+
+    outputs = vllm_engine.generate(requests(4, n=2, regex=solution_regex(40), max_tokens=64))
+    for texts in outputs:
+        for text in texts:
+            assert re.search(r"\n#### -?\d", text), text
+
+
+def tasks_frame(rows: list[tuple[int, str]]) -> pl.DataFrame:
+    return pl.DataFrame([(i, source, 0, method, 1000 + i) for i, (source, method) in enumerate(rows)],
+                        schema=TASK_SCHEMA, orient="row")  # fmt: skip
+
+
+METHODS = ["rephrase", "resolve", "llm_backward", "harder", "distractor"]
+
+
+def test_nonsense_from_the_tiny_model_is_rejected_with_reasons(vllm_engine, cpu_config, train_rows):
+    sources = pl.DataFrame({"source_index": range(10), "question": [r["question"] for r in train_rows[:10]],
+                            "answer": [r["answer"] for r in train_rows[:10]]})  # fmt: skip
+    generator = LLMGenerator(cpu_config, sources, {}, engine=vllm_engine)
+    tasks = tasks_frame([(i % 10, METHODS[i % 5]) for i in range(20)])
+    candidates = generator.generate_stage(tasks)
+    assert candidates.height == 20
+    kept, dropped, stats = apply_stage(verify_stage(VerifyPolicy(min_votes=2)), candidates.filter(
+        pl.col("_drop").is_null()).drop("_drop", "_detail"))  # fmt: skip
+    reasons = set(candidates["_drop"].drop_nulls()) | set(dropped["_drop"])
+    assert reasons and all(r.split(":")[0] in ("llm", "vote", "verify", "calc", "quality") for r in reasons)
+    assert kept.height == 0  # random weights prove nothing
+
+
+class ReplayEngine:
+    """Realistic model outputs from `fixtures/llm_replay.json`, looked up by prompt kind and question."""
+
+    model_name = "replay"
+
+    def __init__(self):
+        self.entries = json.loads((FIXTURES / "llm_replay.json").read_text())
+        self.calls = 0
+
+    def generate(self, batch: list[Request]) -> list[list[str]]:
+        self.calls += 1
+        out = []
+        for request in batch:
+            prompt = request.messages[-1]["content"]
+            kind = next(k for k in ("rephrase", "backward", "harder", "distractor", "program", "solve")
+                        if render_kind_marker(k) in prompt)  # fmt: skip
+            question = re.findall(r"(?:Problem|Question): (.*)", prompt)[-1].strip()
+            entry = next(e for e in self.entries if e["kind"] == kind and e["question"] == question)
+            out.append((entry["outputs"] * request.n)[: request.n])
+        return out
+
+
+def render_kind_marker(kind: str) -> str:
+    return {"rephrase": "Rewrite the math problem", "backward": "Turn the math problem around",
+            "harder": "Make the math problem harder", "distractor": "irrelevant fact",
+            "program": "Write a Python function", "solve": "Solve the grade-school"}[kind]  # fmt: skip
+
+
+def test_accept_and_reject_on_realistic_outputs(train_rows):
+    sources = pl.DataFrame({"source_index": range(4), "question": [r["question"] for r in train_rows[:4]],
+                            "answer": [r["answer"] for r in train_rows[:4]]})  # fmt: skip
+    config = LLMConfig(model="replay", samples=4, min_votes=3, min_share=0.6)
+    engine = ReplayEngine()
+    generator = LLMGenerator(config, sources, {}, engine=engine)
+    tasks = tasks_frame([(0, "rephrase"), (1, "distractor"), (3, "harder"), (0, "harder"), (1, "resolve"),
+                         (0, "llm_backward"), (3, "rephrase")])  # fmt: skip
+    candidates = generator.generate_stage(tasks)
+    assert engine.calls == 2  # one batched call to write questions, one to solve and write programs
+    generated = candidates.filter(pl.col("_drop").is_null()).drop("_drop", "_detail")
+    kept, dropped, _ = apply_stage(verify_stage(VerifyPolicy(min_votes=3, min_share=0.6)), generated)
+    outcome = {row["method"] + str(row["source_index"]): row for row in kept.iter_rows(named=True)}
+    assert sorted(outcome) == ["distractor1", "harder3", "llm_backward0", "rephrase0", "resolve1"]
+    rephrased = outcome["rephrase0"]
+    assert rephrased["question"].startswith("In April, Natalia") and "Problem:" not in rephrased["question"]
+    assert rephrased["verification"]["votes"] == 3 and rephrased["verification"]["gold"] == "72"
+    assert "Question:" not in rephrased["answer"] and rephrased["answer"].endswith("#### 72")
+    harder = outcome["harder3"]
+    assert harder["final_answer"] == "48" and harder["verification"]["program_answer"] == "48"
+    assert "program-agrees" in harder["verification"]["checks"]
+    assert outcome["resolve1"]["answer"].startswith("Per minute")  # the sample that re-executes
+    assert outcome["llm_backward0"]["final_answer"] == "48"
+    reasons = dict(zip(dropped["method"] + dropped["source_index"].cast(pl.String), dropped["_drop"]))
+    assert reasons == {"harder0": "verify:program-disagrees", "rephrase3": "verify:weak-vote"}
+
+
+def test_cleaning_model_text():
+    assert clean_question("Rewritten: \"Tom has 3 apples and buys 2 more. How many does he have?\"\n\nProblem: x") \
+        == "Tom has 3 apples and buys 2 more. How many does he have?"  # fmt: skip
+    assert clean_question("Sure! Here it is.") is None
+    assert clean_solution("He has 3+2=<<3+2=5>>5.\n#### 5\nQuestion: another") == "He has 3+2=<<3+2=5>>5.\n#### 5"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def api_server(tiny_model):
+    port = free_port()
+    env = os.environ | CPU_ENV
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(tiny_model), "--host", "127.0.0.1",
+         "--port", str(port), "--dtype", "float32", "--enforce-eager", "--max-model-len", "2048",
+         "--no-enable-chunked-prefill", "--served-model-name", "tiny"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    import httpx
+
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"vLLM server exited: {process.stderr.read()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(1)
+    else:
+        process.kill()
+        pytest.fail("vLLM server did not become healthy")
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=60)
+
+
+def test_openai_backend_against_a_real_vllm_server(api_server):
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: requests sent there must be retried elsewhere
+    engine = OpenAIEngine(LLMConfig(endpoints=[api_server, dead], concurrency=4, timeout=30, retries=2))
+    outputs = engine.generate(requests(6, n=2))
+    assert engine.model_name == "tiny"
+    assert len(outputs) == 6 and all(len(texts) == 2 for texts in outputs)
+    assert engine.generate(requests(6, n=2)) == outputs  # seeded: same text again
+    only_dead = OpenAIEngine(LLMConfig(endpoints=[dead], model="tiny", timeout=2, retries=1))
+    with pytest.raises(EngineError, match="after 2 attempts"):
+        only_dead.generate(requests(1))
+
+
+def test_full_run_with_the_llm_generator(tiny_model, small_source, tmp_path):
+    args = ["run", "--generator", "llm", "--model", str(tiny_model), "--dtype", "float32", "--enforce-eager",
+            "--max-tokens", "48", "--samples", "3", "--n", "5", "--source", str(small_source), "--max-per-source", "1",
+            "--chunk-size", "16", "--embeddings", "off", "--quiet", "--allow-fewer", "--no-announce",
+            "--out", str(tmp_path / "out")]  # fmt: skip
+    result = augment_cli(*args, cwd=tmp_path, env=CPU_ENV, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    manifest = json.loads(next((tmp_path / "out").glob("*/v1/manifest.json")).read_text())
+    stages = {s["name"]: s for s in manifest["funnel"]}
+    usable = stages["sources"]["rows_out"]  # label errors among the 400 seed nothing
+    assert usable == 398 and stages["generate"]["rows_in"] == usable
+    assert sum(stages["generate"]["drops"].values()) + stages["generate"]["rows_out"] == usable
+    drops = pl.read_parquet(next((tmp_path / "out").glob("*/v1/reports/drops.parquet")))
+    assert drops.height + manifest["rows"] == usable and drops["reason"].null_count() == 0
+
+
+def test_dry_run_prints_the_first_prompt_of_each_method(small_source, tmp_path):
+    result = augment_cli("run", "--generator", "llm", "--model", "any", "--source", str(small_source), "--dry-run",
+                         "--mix", "rephrase=1,renumber=1,harder=1", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for header in ("=== rephrase", "=== renumber: symbolic, no prompt", "=== harder", "=== harder (program of thought)",
+                   "=== solve"):  # fmt: skip
+        assert header in result.stdout
+    assert "Natalia sold clips to 48" in result.stdout
