@@ -1,7 +1,8 @@
 """Where a run keeps its finished chunks, so a killed run resumes where it stopped.
 
 `<dataset>/.runs/<run_id>/chunks/000007/` holds one chunk's published rows, its dropped
-rows with reasons, the questions it added to the dedup index, and its counters. A chunk
+rows with reasons, the questions it added to the dedup index, its counters and the slice
+of the task stream it covered (chunks shrink near the end of a run). A chunk
 is written into a temporary directory and renamed into place: it exists whole or not at
 all, whatever moment the process is killed.
 """
@@ -21,6 +22,7 @@ from augment.stages import StageStats
 
 @dataclass
 class Chunk:
+    tasks: tuple[int, int]  # the slice [start, end) of the run's task stream it covers
     rows: pl.DataFrame  # finished rows in schema order
     drops: pl.DataFrame  # task, source_index, method, stage, reason, detail, question
     indexed: pl.DataFrame  # label, question: rows that entered the dedup index, in order
@@ -58,6 +60,7 @@ class RunStore:
         chunk.drops.write_parquet(temporary / "drops.parquet")
         chunk.indexed.write_parquet(temporary / "indexed.parquet")
         (temporary / "stats.json").write_text(json.dumps([s.to_dict() for s in chunk.stats]))
+        (temporary / "tasks.json").write_text(json.dumps(list(chunk.tasks)))
         try:
             os.rename(temporary, final)
         except OSError:  # another process committed the same chunk (same run, same content)
@@ -65,6 +68,10 @@ class RunStore:
 
     def load(self, index: int, part: str) -> pl.DataFrame:
         return pl.read_parquet(self.chunks / f"{index:06d}" / f"{part}.parquet")
+
+    def task_range(self, index: int) -> tuple[int, int]:
+        start, end = json.loads((self.chunks / f"{index:06d}" / "tasks.json").read_text())
+        return start, end
 
     def stats(self, index: int) -> list[StageStats]:
         return [StageStats.from_dict(d) for d in json.loads((self.chunks / f"{index:06d}" / "stats.json").read_text())]

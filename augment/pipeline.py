@@ -9,6 +9,7 @@ same rows, in the same order, as one that was never interrupted.
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,15 +21,15 @@ from augment import __version__
 from augment.announce import announce
 from augment.checkpoint import Chunk, RunStore
 from augment.config import LLM_METHODS, RunConfig
+from augment.decontamination import decontaminate_stage, make_detector
 from augment.plan import Eligibility, plan_tasks
 from augment.publish import find_published, publish_version
 from augment.schema import finalize_rows, row_id
-from augment.sources import load_embedded, load_source
+from augment.sources import load_source
 from augment.stages import DETAIL, DROP, Stage, StageStats, apply_stage, format_funnel, with_drops
 from augment.verification import VerifyPolicy, verify_stage
 from dedup.index import DuplicateIndex
 from filters.calculator import check_solution
-from filters.contamination import ContaminationDetector
 from filters.label_errors import label_error
 
 DROP_COLUMNS = ("task", "source_index", "method", "stage", "reason", "detail", "question")
@@ -67,10 +68,11 @@ def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=
 
     load_stats = StageStats("load", source.frame.height + sum(source.malformed.values()), source.frame.height,
                             Counter({f"load:{k}": v for k, v in source.malformed.items()}))  # fmt: skip
-    excluded, source_stats = _broken_sources(source.frame)
-    runner = _Runner(config, source.frame, excluded, run_id, store, log)
+    runner = _Runner(config, source.frame, run_id, store, log)
     try:
-        template_stats = runner.start()
+        runner.spawn()  # the workers compile templates while this process checks the sources
+        excluded, source_stats = _broken_sources(source.frame)
+        template_stats = runner.start(excluded)
         tasks = plan_tasks(config, runner.eligibility)
         kept = runner.run_chunks(tasks, show_progress)
     finally:
@@ -125,31 +127,37 @@ def _broken_sources(frame: pl.DataFrame) -> tuple[dict[int, str], StageStats]:
 class _Runner:
     """The chunk loop and the state it carries: workers, dedup index, contamination detector."""
 
-    def __init__(self, config: RunConfig, sources: pl.DataFrame, excluded: dict[int, str], run_id: str,
-                 store: RunStore, log):  # fmt: skip
-        self.config, self.sources, self.excluded, self.run_id, self.store, self.log = (
-            config, sources, excluded, run_id, store, log)  # fmt: skip
+    def __init__(self, config: RunConfig, sources: pl.DataFrame, run_id: str, store: RunStore, log):
+        self.config, self.sources, self.run_id, self.store, self.log = config, sources, run_id, store, log
+        self.excluded: dict[int, str] = {}
         self.policy = VerifyPolicy.from_config(config.quality, config.llm)
         self.workers = None
         self.llm = None
         self.stats: dict[str, StageStats] = {}
         self.template_seconds = 0.0
 
-    def start(self) -> StageStats:
+    def spawn(self) -> None:
         from augment.workers import SymbolicWorkers
 
-        started = time.perf_counter()
-        usable = [i for i in self.sources["source_index"].to_list() if i not in self.excluded]
+        self.started = time.perf_counter()
+        if self.config.include_original or any(m not in LLM_METHODS for m in self.config.mix):
+            self.workers = SymbolicWorkers(self.sources, self.config.seed, self.config.max_per_source,
+                                           self.config.templates, self.policy, self.config.workers,
+                                           self.config.contamination)  # fmt: skip
+
+    def start(self, excluded: dict[int, str]) -> StageStats:
+        """Wait for the templates; sources in `excluded` seed nothing."""
+        self.excluded = excluded
+        usable = [i for i in self.sources["source_index"].to_list() if i not in excluded]
         self.eligibility = Eligibility(usable)
-        needs_symbolic = self.config.include_original or any(m not in LLM_METHODS for m in self.config.mix)
         stats = StageStats("template", len(usable), 0)
-        if needs_symbolic:
-            self.workers = SymbolicWorkers(self.sources, self.excluded, self.config.seed, self.config.max_per_source,
-                                           self.config.templates, self.policy, self.config.workers)  # fmt: skip
-            self.eligibility.templated, self.eligibility.named = self.workers.templated, self.workers.named
-            stats.rows_out = len(self.workers.templated)
-            stats.drops = Counter(f"template:{r}" for i, r in self.workers.skipped.items() if i not in self.excluded)
-        self.template_seconds = stats.seconds = time.perf_counter() - started
+        if self.workers is not None:
+            self.workers.ready()
+            self.eligibility.templated = self.workers.templated - excluded.keys()
+            self.eligibility.named = self.workers.named - excluded.keys()
+            stats.rows_out = len(self.eligibility.templated)
+            stats.drops = Counter(f"template:{r}" for i, r in self.workers.skipped.items() if i not in excluded)
+        self.template_seconds = stats.seconds = time.perf_counter() - self.started
         train = self.sources["question"].to_list()
         self.index = DuplicateIndex(self.config.dedup)
         if self.config.dedup.against_train:
@@ -157,11 +165,14 @@ class _Runner:
         for k in self.store.completed():
             indexed = self.store.load(k, "indexed")
             self.index.add(indexed["question"].to_list(), indexed["label"].to_list())
-        self.detector = None
-        if self.config.contamination.enabled:
-            test = load_embedded("test").questions
-            self.detector = ContaminationDetector(test, train, embeddings=self.config.contamination.embeddings)
+        self._detector = None  # built on first use: symbolic rows arrive with verdicts from the workers
+        self.train_questions = train
         return stats
+
+    def detector(self):
+        if self._detector is None and self.config.contamination.enabled:
+            self._detector = make_detector(self.config.contamination.embeddings, self.train_questions)
+        return self._detector
 
     def run_chunks(self, tasks: pl.DataFrame, show_progress: bool) -> int:
         """Run chunks until n rows survive or the tasks run out; returns the rows kept."""
@@ -172,34 +183,63 @@ class _Runner:
         for k in done:
             for stat in self.store.stats(k):
                 self.stats.setdefault(stat.name, StageStats(stat.name)).add(stat)
-        size = self.config.chunk_size
+        start = self.store.task_range(done[-1])[1] if done else 0
+        n, total = self.config.n, tasks.height
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       disable=not show_progress, transient=False) as progress:  # fmt: skip
-            bar = progress.add_task("rows", total=self.config.n, completed=min(kept, self.config.n))
+            bar = progress.add_task("rows", total=n, completed=min(kept, n))
             chunk = len(done)
-            while kept < self.config.n and chunk * size < tasks.height:
-                result = self.run_chunk(tasks.slice(chunk * size, size))
+            rate = kept / start if start else 0.0  # rows kept per task so far
+            span = self._next_span(start, kept, rate, total) if kept < n else None
+            pending = self._start(tasks, span) if span else None
+            while pending is not None:
+                symbolic = pending()
+                expected = kept + (span[1] - span[0]) * (rate or 0.9)
+                # the workers make the next chunk while this process deduplicates and decontaminates this one
+                next_span = self._next_span(span[1], expected, rate, total) if expected < n else None
+                next_pending = self._start(tasks, next_span) if next_span else None
+                result = self.finish_chunk(tasks.slice(span[0], span[1] - span[0]), span, symbolic)
                 self.store.commit(chunk, result)
                 for stat in result.stats:
                     self.stats.setdefault(stat.name, StageStats(stat.name)).add(stat)
                 kept += result.rows.height
-                chunk += 1
-                progress.update(bar, completed=min(kept, self.config.n), description=f"rows (chunk {chunk})")
+                chunk, rate = chunk + 1, kept / span[1]
+                progress.update(bar, completed=min(kept, n), description=f"rows (chunk {chunk})")
+                if next_span is None and kept < n:
+                    next_span = self._next_span(span[1], kept, rate, total)
+                    next_pending = self._start(tasks, next_span) if next_span else None
+                span, pending = next_span, next_pending
         return kept
 
-    def run_chunk(self, tasks: pl.DataFrame) -> Chunk:
-        is_llm = pl.col("method").is_in(list(LLM_METHODS))
+    def _next_span(self, start: int, kept: float, rate: float, total: int) -> tuple[int, int] | None:
+        """The next chunk's slice of the task stream: full size, or what the remaining rows need."""
+        if start >= total:
+            return None
+        size = self.config.chunk_size
+        if rate > 0:
+            size = min(size, math.ceil((self.config.n - kept) / rate * 1.05) + 32)
+        return start, min(start + max(size, 1), total)
+
+    def _start(self, tasks: pl.DataFrame, span: tuple[int, int]):
+        """Hand a chunk's symbolic tasks to the workers; call the result to wait for them."""
+        symbolic = tasks.slice(span[0], span[1] - span[0]).filter(~pl.col("method").is_in(list(LLM_METHODS)))
+        if symbolic.height == 0 or self.workers is None:
+            return lambda: None
+        return self.workers.submit(symbolic)
+
+    def finish_chunk(self, tasks: pl.DataFrame, span: tuple[int, int], symbolic) -> Chunk:
+        """LLM tasks, then dedup and decontamination of the chunk's verified rows."""
         kept_parts, dropped = [], []
-        symbolic_tasks = tasks.filter(~is_llm)
         stats = {"generate": StageStats("generate"), "verify": StageStats("verify")}
-        if symbolic_tasks.height:
-            kept, failed, (generate, verify) = self.workers.run(symbolic_tasks)
+        contamination_seconds = 0.0
+        if symbolic is not None:
+            kept, failed, (generate, verify), contamination_seconds = symbolic
             kept_parts.append(kept)
             dropped += [failed.with_columns(pl.when(pl.col("question") == "").then(pl.lit("generate"))
                                             .otherwise(pl.lit("verify")).alias("stage"))]  # fmt: skip
             stats["generate"].add(generate)
             stats["verify"].add(verify)
-        llm_tasks = tasks.filter(is_llm)
+        llm_tasks = tasks.filter(pl.col("method").is_in(list(LLM_METHODS)))
         if llm_tasks.height:
             kept, llm_dropped, llm_stats = self._llm_chunk(llm_tasks)
             kept_parts.append(kept)
@@ -211,10 +251,12 @@ class _Runner:
                                                               zip(candidates["question"], candidates["answer"])]))  # fmt: skip
         deduplicated, duplicates, dedup_stats = apply_stage(self._dedup_stage(), candidates)
         dropped.append(duplicates.with_columns(pl.lit("dedup").alias("stage")))
-        clean, contaminated, decontaminate_stats = apply_stage(self._decontaminate_stage(), deduplicated)
+        clean, contaminated, decontaminate_stats = apply_stage(decontaminate_stage(self.detector), deduplicated)
+        decontaminate_stats.seconds += contamination_seconds  # the verdicts the workers computed
         dropped.append(contaminated.with_columns(pl.lit("decontaminate").alias("stage")))
         rows = finalize_rows(clean, self.run_id)
         return Chunk(
+            tasks=span,
             rows=rows,
             drops=_drop_report(dropped),
             indexed=deduplicated.select(pl.col("id").alias("label"), "question"),
@@ -241,17 +283,6 @@ class _Runner:
                               [f"duplicate of {m.cluster} (ratio {m.ratio:.0f})" if m else None for m in matches])
 
         return Stage("dedup", run, inputs=("id", "question", "method"))
-
-    def _decontaminate_stage(self) -> Stage:
-        def run(frame: pl.DataFrame) -> pl.DataFrame:
-            if self.detector is None or frame.height == 0:
-                return with_drops(frame, [None] * frame.height)
-            verdicts = self.detector.detect(frame["question"].to_list())
-            return with_drops(frame, [f"contamination:{v.reason}" if v.contaminated else None for v in verdicts],
-                              [f"GSM8K test #{v.test_index} (score {v.score:.2f})" if v.contaminated else None
-                               for v in verdicts])  # fmt: skip
-
-        return Stage("decontaminate", run, inputs=("question",))
 
     def totals(self) -> list[StageStats]:
         return [self.stats.get(name, StageStats(name)) for name in ("generate", "verify", "dedup", "decontaminate")]

@@ -14,12 +14,15 @@ from concurrent.futures import ProcessPoolExecutor
 
 import polars as pl
 
+from augment.config import ContaminationConfig
+from augment.decontamination import make_detector, with_verdicts
 from augment.stages import Stage, StageStats, apply_stage, with_drops
 from augment.symbolic.generator import (
     CANDIDATE_SCHEMA,
     SymbolicGenerator,
     annotation_records,
     cache_path,
+    cached_records,
     compile_records,
     read_records,
     write_records,
@@ -29,17 +32,16 @@ from augment.verification import VerifyPolicy, verify_stage
 _STATE: dict = {}
 
 
-def _start(frame: pl.DataFrame, excluded: dict[int, str], seed: int, max_per_source: int,
-           records_file: str | None, policy: VerifyPolicy) -> None:  # fmt: skip
+def _start(frame: pl.DataFrame, seed: int, max_per_source: int, records_file: str | None, policy: VerifyPolicy,
+           contamination: ContaminationConfig, train_questions: list[str]) -> None:  # fmt: skip
     """Compile this shard's templates: from a records file when given, else derived here."""
-    if records_file:
-        records = read_records(records_file)
-    else:
-        records = annotation_records(frame.filter(~pl.col("source_index").is_in(list(excluded))), workers=1)
-    templates = compile_records(records, set(frame["source_index"].to_list()), excluded)
+    records = read_records(records_file) if records_file else annotation_records(frame, workers=1)
+    templates = compile_records(records, set(frame["source_index"].to_list()), {})
     originals = dict(zip(frame["source_index"].to_list(), zip(frame["question"].to_list(), frame["answer"].to_list())))
     _STATE["generator"] = SymbolicGenerator(templates.compiled, seed, max_per_source, originals)
     _STATE["verify"] = verify_stage(policy)
+    # cheap signals here, in parallel; embeddings once, in the main process, after dedup
+    _STATE["detector"] = make_detector("off", train_questions) if contamination.enabled else None
     named = sorted(i for i, t in templates.compiled.items() if t.names)
     _STATE["info"] = (sorted(templates.compiled), named, templates.skipped, None if records_file else records)
 
@@ -53,7 +55,12 @@ def _generate_and_verify(tasks: pl.DataFrame):
     stage = Stage("generate", lambda frame: _generate(generator, frame), inputs=("source_index", "method", "seed"))
     candidates, failed, generate_stats = apply_stage(stage, tasks)
     kept, rejected, verify_stats = apply_stage(_STATE["verify"], candidates)
-    return kept, pl.concat([failed, rejected], how="diagonal_relaxed"), [generate_stats, verify_stats]
+    started = time.perf_counter()
+    if _STATE["detector"] is not None and kept.height:  # the decontaminate stage, after dedup, reads these
+        kept = with_verdicts(kept, _STATE["detector"])
+    contamination_seconds = time.perf_counter() - started
+    return kept, pl.concat([failed, rejected], how="diagonal_relaxed"), [generate_stats, verify_stats], \
+        contamination_seconds  # fmt: skip
 
 
 def _generate(generator: SymbolicGenerator, tasks: pl.DataFrame) -> pl.DataFrame:
@@ -65,46 +72,57 @@ def _generate(generator: SymbolicGenerator, tasks: pl.DataFrame) -> pl.DataFrame
 class SymbolicWorkers:
     """Generate + verify for symbolic tasks across `workers` processes, results in task order."""
 
-    def __init__(self, sources: pl.DataFrame, excluded: dict[int, str], seed: int, max_per_source: int,
-                 templates_file: str | None, policy: VerifyPolicy, workers: int):  # fmt: skip
+    def __init__(self, sources: pl.DataFrame, seed: int, max_per_source: int, templates_file: str | None,
+                 policy: VerifyPolicy, workers: int, contamination: ContaminationConfig) -> None:  # fmt: skip
+        """Start the workers; they compile their templates while the caller goes on (see `ready`)."""
         context = multiprocessing.get_context("spawn")
         self.workers = workers
-        self._pools = []
-        started = time.perf_counter()
-        cache = None if templates_file else cache_path(sources)
-        records_file = templates_file or (str(cache) if cache.exists() else None)
-        for rank in range(workers):
-            shard = sources.filter(pl.col("source_index") % workers == rank)
-            self._pools.append(ProcessPoolExecutor(1, mp_context=context, initializer=_start,
-                                                   initargs=(shard, excluded, seed, max_per_source,
-                                                             records_file, policy)))  # fmt: skip
-        infos = [pool.submit(_info).result() for pool in self._pools]
+        self._started = time.perf_counter()
+        self._cache = None if templates_file else cache_path(sources)
+        records_file = templates_file or (str(cached) if (cached := cached_records(sources)) else None)
+        train = sources["question"].to_list()
+        self._pools = [
+            ProcessPoolExecutor(1, mp_context=context, initializer=_start,
+                                initargs=(sources.filter(pl.col("source_index") % workers == rank), seed,
+                                          max_per_source, records_file, policy, contamination, train))
+            for rank in range(workers)
+        ]  # fmt: skip
+        self._infos = [pool.submit(_info) for pool in self._pools]
+
+    def ready(self) -> None:
+        """Wait for the templates: which sources are templated, which have names, why the others not."""
+        infos = [future.result() for future in self._infos]
         self.templated = {i for info in infos for i in info[0]}
         self.named = {i for info in infos for i in info[1]}
         self.skipped = {i: reason for info in infos for i, reason in info[2].items()}
         derived = [record for info in infos if info[3] for record in info[3]]
-        if derived and cache is not None:  # remember the derivation for the next run
-            write_records(cache, sorted(derived, key=lambda r: r["row"]))
-        self.template_seconds = time.perf_counter() - started
+        if derived and self._cache is not None:  # remember the derivation for the next run
+            write_records(self._cache, sorted(derived, key=lambda r: r["row"]))
+        self.template_seconds = time.perf_counter() - self._started
 
-    def run(self, tasks: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, list[StageStats]]:
-        """(kept rows, dropped rows, [generate stats, verify stats]) for symbolic and original tasks."""
+    def submit(self, tasks: pl.DataFrame):
+        """Start generate + verify for symbolic and original tasks; call the result to wait for
+        (kept rows, dropped rows, [generate stats, verify stats]), rows in task order."""
         if tasks.height == 0:
             empty = pl.DataFrame(schema={**CANDIDATE_SCHEMA, "task": pl.Int64}).drop("_drop", "_detail")
-            return empty, empty.clear(), [StageStats("generate"), StageStats("verify")]
+            return lambda: (empty, empty.clear(), [StageStats("generate"), StageStats("verify")], 0.0)
         futures = [pool.submit(_generate_and_verify, tasks.filter(pl.col("source_index") % self.workers == rank))
                    for rank, pool in enumerate(self._pools)]  # fmt: skip
-        results = [future.result() for future in futures]
-        kept = pl.concat([r[0] for r in results]).sort("task")
-        dropped = pl.concat([r[1] for r in results], how="diagonal_relaxed").sort("task")
-        stats = []
-        for i, name in enumerate(("generate", "verify")):
-            merged = StageStats(name)
-            for result in results:
-                merged.add(result[2][i])
-            merged.seconds = max(result[2][i].seconds for result in results)  # wall time: shards run at once
-            stats.append(merged)
-        return kept, dropped, stats
+
+        def gather():
+            results = [future.result() for future in futures]
+            kept = pl.concat([r[0] for r in results], how="diagonal_relaxed").sort("task")
+            dropped = pl.concat([r[1] for r in results], how="diagonal_relaxed").sort("task")
+            stats = []
+            for i, name in enumerate(("generate", "verify")):
+                merged = StageStats(name)
+                for result in results:
+                    merged.add(result[2][i])
+                merged.seconds = max(result[2][i].seconds for result in results)  # wall time: shards run at once
+                stats.append(merged)
+            return kept, dropped, stats, max(r[3] for r in results)
+
+        return gather
 
     def close(self) -> None:
         for pool in self._pools:

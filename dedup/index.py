@@ -10,14 +10,13 @@ they are kept and bounded by `--max-per-source` instead.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from dedup.minhash import MinHasher, band_keys, exact_keys, normalize
-from filters.numbers import number_values
+from filters.numbers import WORD_VALUES
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,13 @@ class DuplicateIndex:
             bucket.setdefault(band, []).append(position)
         self._labels.append(label)
         self._texts.append(text)
-        self._numbers.append(tuple(sorted(number_values(text))))
+        self._numbers.append(None)  # computed when a candidate needs it
         self._reference.append(reference)
+
+    def _numbers_of(self, position: int) -> tuple:
+        if self._numbers[position] is None:
+            self._numbers[position] = stated_numbers(self._texts[position])
+        return self._numbers[position]
 
     def _find(self, key: int, bands: np.ndarray, text: str, exempt: bool) -> Match | None:
         position = self._exact.get(key)
@@ -114,14 +118,15 @@ class DuplicateIndex:
             if not ratio:
                 continue
             if self.settings.numbers_must_match:
-                numbers = numbers if numbers is not None else tuple(sorted(number_values(text)))
-                if numbers != self._numbers[position]:
+                numbers = numbers if numbers is not None else stated_numbers(text)
+                if numbers != self._numbers_of(position):
                     continue
             kind = "dedup:near-train" if self._reference[position] else "dedup:near"
             return Match(kind, self._labels[position], ratio)
         return None
 
 
-def cluster_sizes(matches: list[Match | None]) -> Counter:
-    """How many duplicates each kept row absorbed."""
-    return Counter(m.cluster for m in matches if m is not None)
+def stated_numbers(normalized: str) -> tuple:
+    """The numbers a normalized text states, digits or words ("forty two" -> 40, 2), sorted."""
+    return tuple(sorted(t if t[0].isdigit() else str(WORD_VALUES[t]) for t in normalized.split()
+                        if t[0].isdigit() or t in WORD_VALUES))  # fmt: skip

@@ -214,12 +214,14 @@ def check_solution(answer: str, question: str = "", *, use_inline: bool = True) 
 
     Annotation failures are errors. Prose equations ("20/4 = $5") are not: prose also writes
     "2/3 = 40 pounds" for "two thirds is 40 pounds". With `use_inline`, the ones that hold
-    count as steps, so a final step written without an annotation still supplies the result.
+    after the last annotation count as steps, so a final step written without an annotation
+    still supplies the result (earlier ones cannot be the last step and are not parsed).
     A question asking for cents accepts a final line 100 times the last dollar result.
     """
     report = SolutionCheck()
     report.final, final_problem = parse_final(answer)
     lines = answer.split("\n")
+    last_annotated = (0, 0)  # (line number, column after the last annotation)
     for line_no, line in enumerate(lines, start=1):
         if FINAL_RE.match(line):
             continue
@@ -231,10 +233,15 @@ def check_solution(answer: str, question: str = "", *, use_inline: bool = True) 
             if not values_match(step.written, step.result):
                 shown = f"<<{step.expression}={_show(step.written)}>> evaluates to {_show(step.result)}"
                 return report.fail("calc:wrong-step", f"line {line_no}: {shown}", line_no)
-        if use_inline:
-            for expression, written, result in inline_equations(ANNOTATION_RE.sub(" ", line)):
-                if values_match(written, result):
-                    report.steps.append(Step(line_no, expression, written, result, annotated=False))
+        if steps:
+            last_annotated = (line_no, line.rindex(">>") + 2)
+    if use_inline:
+        for line_no, line in enumerate(lines[last_annotated[0] - 1 if last_annotated[0] else 0 :],
+                                       start=max(last_annotated[0], 1)):  # fmt: skip
+            tail = line[last_annotated[1] :] if line_no == last_annotated[0] else line
+            if "=" in tail and not FINAL_RE.match(line):
+                report.steps += [Step(line_no, e, w, r, annotated=False) for e, w, r in inline_equations(
+                    ANNOTATION_RE.sub(" ", tail)) if values_match(w, r)]  # fmt: skip
     if final_problem:
         return report.fail("calc:no-final", final_problem, len(lines))
     if not report.steps:
@@ -266,9 +273,13 @@ def text_numbers_agree(
     for line_no, line in enumerate(answer.split("\n"), start=1):
         if FINAL_RE.match(line):
             continue
-        for value in literal_values(ANNOTATION_RE.sub(" ", line)):
+        prose = ANNOTATION_RE.sub(" ", line)
+        for value in literal_values(prose):
             if value not in known and value * 100 not in known and value / 100 not in known:  # 25% is 0.25
-                return f"line {line_no}: number {format_number(value)} is in no step, question or constant"
+                holding = [(e, w) for e, w, r in inline_equations(prose) if values_match(w, r)]
+                known |= {w for _, w in holding} | {v for e, _ in holding for v in literal_values(e)}
+                if value not in known:
+                    return f"line {line_no}: number {format_number(value)} is in no step, question or constant"
     return None
 
 

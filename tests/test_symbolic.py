@@ -218,3 +218,13 @@ def test_templates_records_cover_every_row_in_order(tmp_path, train_rows):
     assert records[-1]["skipped"] == "malformed-input-row"
     assert sum(r["skipped"] is None for r in records) >= 20
     assert "rows templated" in result.stdout
+
+
+def test_shipped_templates_are_current_for_the_embedded_train_split():
+    """The package ships the derived templates of the embedded train split; after a change to the
+    engine, refresh them (a stale copy is ignored, not used, but every first run then derives again)."""
+    from augment.sources import load_embedded
+    from augment.symbolic.generator import SHIPPED_KEY, cache_key
+
+    assert SHIPPED_KEY.read_text().strip() == cache_key(load_embedded("train").frame), \
+        "run: python scripts/refresh_embedded_templates.py"  # fmt: skip

@@ -118,13 +118,18 @@ class CompiledTemplate:
         parts.append(text[last:])
         return parts
 
-    def sample(self, rng: np.random.Generator, count: int, batch: int = 256, attempts: int = 6) -> list[Sample]:
-        """Up to `count` distinct assignments satisfying every condition, each variable moved from
-        its original value, and variables that differed in the original still different."""
+    def sample(self, rng: np.random.Generator, count: int) -> list[Sample]:
+        """Up to `count` distinct assignments satisfying every condition exactly (see `candidates`)."""
+        return [s for s in map(self.exact, self.candidates(rng, count)) if s is not None]
+
+    def candidates(self, rng: np.random.Generator, count: int, batch: int = 256, attempts: int = 6) -> list[dict]:
+        """Up to `count` distinct assignments that pass every condition in floating point, each variable
+        moved from its original value, and variables that differed in the original still different.
+        `exact` confirms one when it is used; float and exact disagree only at the tolerance's edge."""
         variables = list(self.numbers.values())
         if not variables:
             return []
-        accepted: list[Sample] = []
+        accepted: list[dict] = []
         seen: set[tuple] = set()
         for _ in range(attempts):
             picks = {v.name: rng.integers(0, v.domain.count, size=batch) for v in variables}
@@ -141,13 +146,9 @@ class CompiledTemplate:
                 mask &= np.broadcast_to(np.asarray(outputs[i], dtype=bool), (batch,))
             for row in np.flatnonzero(mask):
                 key = tuple(int(picks[v.name][row]) for v in variables)
-                if key in seen:
-                    continue
-                seen.add(key)
-                values = {v.name: v.domain.value(int(picks[v.name][row])) for v in variables}
-                sample = self.exact(values)
-                if sample is not None:
-                    accepted.append(sample)
+                if key not in seen:
+                    seen.add(key)
+                    accepted.append({v.name: v.domain.value(int(picks[v.name][row])) for v in variables})
                     if len(accepted) == count:
                         return accepted
         return accepted

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import lzma
 import multiprocessing
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -112,8 +114,8 @@ def write_records(path: Path, records: list[dict]) -> None:
     os.replace(temporary, path)
 
 
-def cache_path(frame: pl.DataFrame) -> Path:
-    """Where derived templates of these rows are cached: keyed by the rows and the engine's code."""
+def cache_key(frame: pl.DataFrame) -> str:
+    """Derived templates depend on the rows and on the engine's code, nothing else."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     engine = sorted(package.glob("*.py")) + [package.parent.parent / "filters" / f
@@ -122,8 +124,31 @@ def cache_path(frame: pl.DataFrame) -> Path:
         digest.update(path.read_bytes())
     for column in ("source_index", "question", "answer"):
         digest.update("\x1e".join(map(str, frame[column].to_list())).encode())
+    return digest.hexdigest()[:24]
+
+
+def cache_path(frame: pl.DataFrame) -> Path:
     root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gsm8k-augment" / "templates"
-    return root / f"{digest.hexdigest()[:24]}.jsonl"
+    return root / f"{cache_key(frame)}.jsonl"
+
+
+SHIPPED = resources.files("augment") / "data" / "gsm8k" / "train.templates.jsonl.xz"
+SHIPPED_KEY = resources.files("augment") / "data" / "gsm8k" / "train.templates.key"
+
+
+def cached_records(frame: pl.DataFrame) -> Path | None:
+    """The cached templates of these rows, seeded from the package for the embedded train split
+    (when the package's copy was derived by this very code); None when they must be derived."""
+    path = cache_path(frame)
+    if path.exists():
+        return path
+    if SHIPPED_KEY.is_file() and SHIPPED_KEY.read_text().strip() == cache_key(frame):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        temporary.write_bytes(lzma.decompress(SHIPPED.read_bytes()))
+        os.replace(temporary, path)
+        return path
+    return None
 
 
 class SymbolicGenerator:
@@ -141,8 +166,7 @@ class SymbolicGenerator:
         """The distinct number assignments of one source, drawn once per run."""
         if source_index not in self._pools:
             rng = np.random.default_rng([self.seed, source_index])
-            samples = self.templates[source_index].sample(rng, self.max_per_source)
-            self._pools[source_index] = [s.values for s in samples]
+            self._pools[source_index] = self.templates[source_index].candidates(rng, self.max_per_source)
         return self._pools[source_index]
 
     def generate(self, tasks: pl.DataFrame) -> pl.DataFrame:
@@ -164,6 +188,8 @@ class SymbolicGenerator:
         if variant >= len(pool):
             return _failed(source_index, method, seed, "symbolic:numbers-exhausted")
         sample = template.exact(pool[variant])
+        if sample is None:
+            return _failed(source_index, method, seed, "symbolic:inexact-numbers")
         rng = np.random.default_rng(seed)
         try:
             if method == "renumber":
