@@ -1,7 +1,7 @@
 """MinHash signatures for many short texts at once, without a Python loop per shingle.
 
 Tokens are hashed by polars (Rust), word shingles are combined with numpy index
-arithmetic, and each of the `num_perm` hash functions is a multiply-shift hash applied
+arithmetic, and each of the `num_perm` hash functions is a 32-bit affine permutation applied
 to all shingles of a block of documents in one array operation; `np.minimum.reduceat`
 then takes each document's minimum. Band keys for LSH are hashes of each band's rows.
 """
@@ -16,28 +16,29 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 _BLOCK_SHINGLES = 1 << 17  # shingles hashed per numpy block: bounds memory at ~128 MB for 128 perms
 
 
-def normalize(texts: list[str] | pl.Series) -> pl.Series:
-    """Lowercase, numbers and words only, single spaces: the text exact dedup compares."""
+def tokenize(texts: list[str] | pl.Series) -> pl.Series:
+    """Lowercase words and numbers of each text: what shingles, exact keys and numbers are made of."""
     series = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.String)
-    return series.str.to_lowercase().str.extract_all(TOKEN_PATTERN).list.join(" ")
+    return series.str.to_lowercase().str.extract_all(TOKEN_PATTERN)
 
 
-def exact_keys(texts: list[str] | pl.Series) -> np.ndarray:
-    """A 64-bit hash of each normalized text."""
-    return normalize(texts).hash(seed=17).to_numpy()
+def exact_keys(normalized: pl.Series) -> np.ndarray:
+    """A 64-bit hash of each normalized text (its tokens joined by single spaces)."""
+    return normalized.hash(seed=17).to_numpy()
 
 
 class MinHasher:
     def __init__(self, num_perm: int = 128, shingle_words: int = 3, seed: int = 1):
         rng = np.random.default_rng(seed)
         self.num_perm, self.shingle_words = num_perm, shingle_words
-        self.a = rng.integers(1, 2**63, num_perm, dtype=np.uint64) | np.uint64(1)  # odd multipliers
-        self.b = rng.integers(0, 2**63, num_perm, dtype=np.uint64)
+        # x -> a*x + b mod 2^32 with odd a is a permutation of the 32-bit values; 32-bit lanes halve
+        # the memory traffic of the (shingles x permutations) block
+        self.a = rng.integers(0, 2**32, num_perm, dtype=np.uint64).astype(np.uint32) | np.uint32(1)
+        self.b = rng.integers(0, 2**32, num_perm, dtype=np.uint64).astype(np.uint32)
 
-    def shingles(self, texts: list[str] | pl.Series) -> tuple[np.ndarray, np.ndarray]:
-        """(shingle hashes, shingles per document); a document shorter than a shingle gets one."""
-        series = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.String)
-        tokens = series.str.to_lowercase().str.extract_all(TOKEN_PATTERN)
+    def shingles(self, tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+        """(shingle hashes, shingles per document) of `tokenize` output; a document shorter than a
+        shingle gets one."""
         lengths = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
         flat = tokens.explode().drop_nulls().hash(seed=29).to_numpy()
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
@@ -54,11 +55,11 @@ class MinHasher:
                 combined = combined * _MIX + part
         return combined, counts
 
-    def signatures(self, texts: list[str] | pl.Series) -> np.ndarray:
-        """(documents, num_perm) uint32 MinHash signatures."""
+    def signatures(self, texts: list[str] | pl.Series, tokens: pl.Series | None = None) -> np.ndarray:
+        """(documents, num_perm) uint32 MinHash signatures (pass `tokens` when already tokenized)."""
         if len(texts) == 0:
             return np.empty((0, self.num_perm), dtype=np.uint32)
-        shingles, counts = self.shingles(texts)
+        shingles, counts = self.shingles(tokenize(texts) if tokens is None else tokens)
         ends = np.cumsum(counts)
         out = np.empty((len(counts), self.num_perm), dtype=np.uint32)
         doc = 0
@@ -67,10 +68,11 @@ class MinHasher:
             last = int(np.searchsorted(ends, first_shingle + _BLOCK_SHINGLES, side="right"))
             last = max(last, doc + 1)
             block = shingles[first_shingle : ends[last - 1]]
+            folded = ((block >> np.uint64(32)) ^ block).astype(np.uint32)
             with np.errstate(over="ignore"):
-                hashed = ((block[:, None] * self.a[None, :] + self.b[None, :]) >> np.uint64(32)).astype(np.uint32)
+                hashed = self.a[:, None] * folded[None, :] + self.b[:, None]  # permutations x shingles
             offsets = (ends[doc:last] - counts[doc:last]) - first_shingle
-            out[doc:last] = np.minimum.reduceat(hashed, offsets, axis=0)
+            out[doc:last] = np.minimum.reduceat(hashed, offsets, axis=1).T  # contiguous runs per permutation
             doc = last
         return out
 
