@@ -18,7 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from augment.sources import SourceError, load_embedded
-from filters.contamination import ContaminationDetector, Verdict
+from augment.decontamination import make_detector
+from filters.contamination import Verdict
 
 
 @dataclass
@@ -99,8 +100,7 @@ def _hub_column(dataset_id: str, field: str) -> list:
 
 
 def audit(values: list, embeddings: str = "auto") -> AuditResult:
-    detector = ContaminationDetector(load_embedded("test").questions, load_embedded("train").questions,
-                                     embeddings=embeddings)  # fmt: skip
+    detector = make_detector(embeddings, load_embedded("train").questions)
     return AuditResult(detector.detect(values), values, len(values))
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from augment.sources import load_embedded
+from augment.sources import embedded_test_embeddings, load_embedded
 from augment.stages import Stage, with_drops
 from filters.contamination import ContaminationDetector, Verdict
 
@@ -23,7 +23,9 @@ PENDING_TYPE = pl.List(pl.Struct({"test_index": pl.Int64, "reason": pl.String}))
 
 
 def make_detector(embeddings: str, train_questions: list[str]) -> ContaminationDetector:
-    return ContaminationDetector(load_embedded("test").questions, train_questions, embeddings=embeddings)
+    shipped = embedded_test_embeddings() if embeddings != "off" else None
+    return ContaminationDetector(load_embedded("test").questions, train_questions, embeddings=embeddings,
+                                 test_embeddings=shipped)  # fmt: skip
 
 
 def describe(verdict: Verdict) -> tuple[str | None, str | None]:

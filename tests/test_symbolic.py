@@ -227,4 +227,4 @@ def test_shipped_templates_are_current_for_the_embedded_train_split():
     from augment.symbolic.generator import SHIPPED_KEY, cache_key
 
     assert SHIPPED_KEY.read_text().strip() == cache_key(load_embedded("train").frame), \
-        "run: python scripts/refresh_embedded_templates.py"  # fmt: skip
+        "run: python scripts/refresh_embedded_data.py"  # fmt: skip

@@ -44,6 +44,7 @@ class VLLMEngine:
         if current_platform.is_cpu():  # CPU sampling generators cannot rewind a seeded chunked prefill
             arguments["enable_chunked_prefill"] = False
         self.llm = LLM(**arguments)
+        self.tokenizer = self.llm.get_tokenizer()
         self.model_name = config.model
 
     @staticmethod
@@ -58,8 +59,10 @@ class VLLMEngine:
     def generate(self, requests: list[Request]) -> list[list[str]]:
         if not requests:
             return []
-        outputs = self.llm.chat([r.messages for r in requests], [self.sampling_params(r) for r in requests],
-                                use_tqdm=False)  # fmt: skip
+        # the chat template rendered here, once per prompt, then one plain `generate` for the batch
+        prompts = [self.tokenizer.apply_chat_template(r.messages, add_generation_prompt=True, tokenize=False)
+                   for r in requests]  # fmt: skip
+        outputs = self.llm.generate(prompts, [self.sampling_params(r) for r in requests], use_tqdm=False)
         return [[choice.text for choice in output.outputs] for output in outputs]
 
 
