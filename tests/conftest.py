@@ -20,10 +20,19 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def gsm8k_dir() -> Path:
-    if not (GSM8K_DIR / "train.jsonl").exists():
-        pytest.skip(f"GSM8K not found at {GSM8K_DIR}")
-    return GSM8K_DIR
+def gsm8k_dir(tmp_path_factory) -> Path:
+    """The shared GSM8K copy (../shared/data/gsm8k); where a clone has none beside it, the same bytes
+    written out from the package's pinned copy (whose sha256 equals upstream's)."""
+    if (GSM8K_DIR / "train.jsonl").exists():
+        return GSM8K_DIR
+    import lzma
+    from importlib import resources
+
+    directory = tmp_path_factory.mktemp("gsm8k")
+    for split in ("train", "test"):
+        packed = resources.files("augment") / "data" / "gsm8k" / f"{split}.jsonl.xz"
+        (directory / f"{split}.jsonl").write_bytes(lzma.decompress(packed.read_bytes()))
+    return directory
 
 
 @pytest.fixture(scope="session")
