@@ -99,9 +99,15 @@ def _hub_column(dataset_id: str, field: str) -> list:
     return data[field]
 
 
-def audit(values: list, embeddings: str = "auto") -> AuditResult:
+def audit(values: list, embeddings: str = "auto", on_progress=None, block: int = 4096) -> AuditResult:
+    """Verdicts for every value, in blocks; `on_progress(done)` is called after each block."""
     detector = make_detector(embeddings, load_embedded("train").questions)
-    return AuditResult(detector.detect(values), values, len(values))
+    verdicts = []
+    for start in range(0, len(values), block):
+        verdicts += detector.detect(values[start : start + block])
+        if on_progress:
+            on_progress(len(verdicts))
+    return AuditResult(verdicts, values, len(values))
 
 
 def write_report(result: AuditResult, path: Path) -> None:

@@ -138,9 +138,13 @@ def audit(
     from augment.audit import audit as run_audit
     from augment.audit import load_field, write_html, write_report
 
+    from rich.progress import Progress
+
     try:
         values = load_field(source, field)
-        result = run_audit(values, embeddings=embeddings)
+        with Progress(transient=True, disable=len(values) < 10_000) as progress:
+            bar = progress.add_task("auditing", total=len(values))
+            result = run_audit(values, embeddings=embeddings, on_progress=lambda done: progress.update(bar, completed=done))
     except (SourceError, RuntimeError) as exc:
         fail(str(exc))
     if report:

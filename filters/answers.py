@@ -73,6 +73,8 @@ def parse_answer_value(text: str) -> Fraction | None:
     words are ignored; a fraction in parentheses from LaTeX is evaluated.
     """
     text = clean_latex(text).strip().rstrip(".")
+    if re.search(r"\\[a-zA-Z]+|\^", text):  # \sqrt{4}, 2^{3}: not ours to read; math-verify decides
+        return None
     fraction = re.fullmatch(r"\s*\(?\s*(-?[\d.,]+)\s*\)?\s*/\s*\(?\s*([\d.,]+)\s*\)?\s*", text)
     if fraction:
         try:
@@ -126,6 +128,10 @@ def answers_equal(predicted: str | Fraction | None, gold: str | Fraction | None)
     from math_verify import parse, verify  # slow import, rarely needed
 
     try:
-        return bool(verify(parse(f"${gold}$"), parse(f"${predicted}$")))
+        return bool(verify(parse(f"${_latex(gold)}$"), parse(f"${_latex(predicted)}$")))
     except Exception:  # math-verify raises many kinds on unreadable input
         return False
+
+
+def _latex(answer: str | Fraction) -> str:
+    return f"\\frac{{{answer.numerator}}}{{{answer.denominator}}}" if isinstance(answer, Fraction) else answer

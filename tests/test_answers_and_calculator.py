@@ -95,3 +95,16 @@ def test_train_split_re_execution_and_known_label_errors(train_rows):
         assert label_error(row["question"]) == record
         if record["found_by"] == "re-execution":
             assert codes[record["source_index"]] == "calc:final-mismatch"
+
+
+def test_math_verify_decides_what_our_parser_cannot_read_but_not_in_threads():
+    import threading
+
+    assert parse_answer_value("\\sqrt{4}") is None
+    assert answers_equal("\\sqrt{4}", "2") and answers_equal("2^{3}", Fraction(8))
+    assert not answers_equal("\\sqrt{4}", "3")
+    in_thread = []
+    worker = threading.Thread(target=lambda: in_thread.append(answers_equal("\\sqrt{4}", "2")))
+    worker.start()
+    worker.join()
+    assert in_thread == [False]  # math-verify's signal alarms only work in the main thread

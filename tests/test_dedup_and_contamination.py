@@ -172,3 +172,12 @@ def test_shipped_test_embeddings_match_the_installed_model():
     assert shipped is not None, "run: python scripts/refresh_embedded_data.py"
     fresh = embeddings.embed(load_embedded("test").questions[:20])
     assert np.abs(shipped[:20] - fresh).max() < 2e-3
+
+
+def test_audit_of_a_hub_dataset_id_offline_is_one_line(tmp_path):
+    from conftest import ROOT, augment_cli
+
+    result = augment_cli("audit", "someone/some-dataset", cwd=ROOT, env={"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"})
+    assert result.returncode == 2
+    assert "cannot load someone/some-dataset from the Hugging Face Hub" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -205,12 +205,22 @@ def test_openai_backend_against_a_real_vllm_server(api_server):
         only_dead.generate(requests(1))
 
 
-def test_full_run_with_the_llm_generator(tiny_model, small_source, tmp_path):
-    args = ["run", "--generator", "llm", "--model", str(tiny_model), "--dtype", "float32", "--enforce-eager",
+def llm_run_args(tiny_model, small_source, out) -> list[str]:
+    return ["run", "--generator", "llm", "--model", str(tiny_model), "--dtype", "float32", "--enforce-eager",
             "--max-tokens", "48", "--samples", "3", "--n", "5", "--source", str(small_source), "--max-per-source", "1",
-            "--chunk-size", "16", "--embeddings", "off", "--quiet", "--allow-fewer", "--no-announce",
-            "--out", str(tmp_path / "out")]  # fmt: skip
-    result = augment_cli(*args, cwd=tmp_path, env=CPU_ENV, timeout=900)
+            "--chunk-size", "16", "--embeddings", "off", "--quiet", "--allow-fewer", "--no-announce", "--out", str(out)]
+
+
+@pytest.fixture(scope="module")
+def llm_run(tiny_model, small_source, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("llm-run")
+    result = augment_cli(*llm_run_args(tiny_model, small_source, tmp_path / "out"), cwd=tmp_path, env=CPU_ENV,
+                         timeout=900)  # fmt: skip
+    return tmp_path, result
+
+
+def test_full_run_with_the_llm_generator(llm_run):
+    tmp_path, result = llm_run
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     manifest = json.loads(next((tmp_path / "out").glob("*/v1/manifest.json")).read_text())
@@ -230,3 +240,27 @@ def test_dry_run_prints_the_first_prompt_of_each_method(small_source, tmp_path):
                    "=== solve"):  # fmt: skip
         assert header in result.stdout
     assert "Natalia sold clips to 48" in result.stdout
+
+
+def test_a_killed_llm_run_loses_at_most_the_batch_in_flight(llm_run, tiny_model, small_source, tmp_path):
+    """Kill -9 after two chunks; the same command resumes, and every sampled text is the same as in
+    the uninterrupted run (per-request seeds), so the drops report is identical."""
+    import signal
+
+    reference_dir, _ = llm_run
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "augment.cli", *llm_run_args(tiny_model, small_source, out)],
+                               cwd=tmp_path, env=os.environ | CPU_ENV | {"AUGMENT_AGENT_ID": "tester"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    deadline = time.time() + 600
+    while time.time() < deadline and process.poll() is None:
+        if len([p for p in out.glob("*/.runs/*/chunks/*") if p.name.isdigit()]) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    resumed = augment_cli(*llm_run_args(tiny_model, small_source, out), cwd=tmp_path, env=CPU_ENV, timeout=900)
+    assert resumed.returncode == 0 and "resuming run" in resumed.stdout, resumed.stderr[-2000:]
+    mine = pl.read_parquet(next(out.glob("*/v1/reports/drops.parquet")))
+    reference = pl.read_parquet(next((reference_dir / "out").glob("*/v1/reports/drops.parquet")))
+    assert mine.equals(reference)
