@@ -39,7 +39,7 @@ def run(
     name: Annotated[Optional[str], typer.Option(help="dataset name [default: <agent-id>-gsm8k-aug]")] = None,
     agent_id: Annotated[Optional[str], typer.Option(help="your agent id [default: $AUGMENT_AGENT_ID or user]")] = None,
     announce: Annotated[bool, typer.Option(help="write a note to message_board/")] = True,
-    resume: Annotated[bool, typer.Option(help="continue an interrupted run with the same settings")] = True,
+    resume: Annotated[bool, typer.Option(help="continue an interrupted run with the same settings; --no-resume discards its checkpoints")] = True,
     allow_fewer: Annotated[bool, typer.Option(help="publish what survived when the source runs out")] = False,
     chunk_size: Annotated[int, typer.Option(help="tasks per checkpointed chunk")] = 4096,
     workers: Annotated[int, typer.Option(help="processes for symbolic generation")] = 2,

@@ -9,6 +9,7 @@ same rows, in the same order, as one that was never interrupted.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import time
 from collections import Counter
@@ -31,9 +32,6 @@ from augment.verification import VerifyPolicy, verify_stage
 from dedup.index import DuplicateIndex
 from filters.calculator import check_solution
 from filters.label_errors import label_error
-
-DROP_COLUMNS = ("task", "source_index", "method", "stage", "reason", "detail", "question")
-
 
 class RunError(Exception):
     """The run cannot finish as asked; the message says why and what to change."""
@@ -68,7 +66,7 @@ def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=
 
     load_stats = StageStats("load", source.frame.height + sum(source.malformed.values()), source.frame.height,
                             Counter({f"load:{k}": v for k, v in source.malformed.items()}))  # fmt: skip
-    runner = _Runner(config, source.frame, run_id, store, log)
+    runner = _Runner(config, source.frame, run_id, store)
     try:
         runner.spawn()  # the workers compile templates while this process checks the sources
         excluded, source_stats = _broken_sources(source.frame)
@@ -88,7 +86,7 @@ def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=
     drops = pl.concat([store.load(k, "drops") for k in store.completed()], how="diagonal_relaxed")
     beyond = Counter({"publish:beyond-n": kept - rows.height}) if kept > rows.height else Counter()
     funnel.append(StageStats("publish", kept, rows.height, beyond))
-    version_dir = publish_version(dataset_dir, rows, drops, config, identity, run_id, funnel, runner.template_seconds)
+    version_dir = publish_version(dataset_dir, rows, drops, config, identity, run_id, funnel)
     log(f"published {rows.height:,} rows to {version_dir}")
     log(format_funnel(funnel))
     announcement = announce(config, version_dir, rows.height, funnel) if config.announce else None
@@ -102,8 +100,6 @@ def _finish_announcement(config, store, published: Path, run_id: str, log) -> Ru
     record = store.published()
     announcement = Path(record["announcement"]) if record and record.get("announcement") else None
     if record is None and config.announce:
-        import json
-
         manifest = json.loads((published / "manifest.json").read_text())
         funnel = [StageStats.from_dict(s) for s in manifest["funnel"]]
         announcement = announce(config, published, manifest["rows"], funnel)
@@ -127,14 +123,13 @@ def _broken_sources(frame: pl.DataFrame) -> tuple[dict[int, str], StageStats]:
 class _Runner:
     """The chunk loop and the state it carries: workers, dedup index, contamination detector."""
 
-    def __init__(self, config: RunConfig, sources: pl.DataFrame, run_id: str, store: RunStore, log):
-        self.config, self.sources, self.run_id, self.store, self.log = config, sources, run_id, store, log
+    def __init__(self, config: RunConfig, sources: pl.DataFrame, run_id: str, store: RunStore):
+        self.config, self.sources, self.run_id, self.store = config, sources, run_id, store
         self.excluded: dict[int, str] = {}
         self.policy = VerifyPolicy.from_config(config.quality, config.llm)
         self.workers = None
         self.llm = None
         self.stats: dict[str, StageStats] = {}
-        self.template_seconds = 0.0
 
     def spawn(self) -> None:
         from augment.workers import SymbolicWorkers
@@ -157,7 +152,7 @@ class _Runner:
             self.eligibility.named = self.workers.named - excluded.keys()
             stats.rows_out = len(self.eligibility.templated)
             stats.drops = Counter(f"template:{r}" for i, r in self.workers.skipped.items() if i not in excluded)
-        self.template_seconds = stats.seconds = time.perf_counter() - self.started
+        stats.seconds = time.perf_counter() - self.started
         train = self.sources["question"].to_list()
         self.index = DuplicateIndex(self.config.dedup)
         if self.config.dedup.against_train:

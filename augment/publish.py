@@ -106,7 +106,7 @@ def schema_description(schema: pa.Schema = SCHEMA) -> list[dict]:
 
 
 def publish_version(dataset_dir: Path, rows: pl.DataFrame, drops: pl.DataFrame, config: RunConfig, source: dict,
-                    run_id: str, funnel: list[StageStats], template_seconds: float) -> Path:  # fmt: skip
+                    run_id: str, funnel: list[StageStats]) -> Path:  # fmt: skip
     """Write a new version of the dataset and return its directory."""
     dataset_dir.mkdir(parents=True, exist_ok=True)
     staging = dataset_dir / f".publish-{run_id}-{uuid.uuid4().hex[:8]}"

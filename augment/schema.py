@@ -83,19 +83,15 @@ def verification(kind: str, checks: list[str], **evidence) -> dict:
             "program_answer": None, "gold": None} | evidence  # fmt: skip
 
 
-def empty_candidates() -> pl.DataFrame:
-    """A zero-row frame with the candidate columns and their types."""
-    return pl.DataFrame(schema={c: POLARS_SCHEMA[c] for c in CANDIDATE_COLUMNS})
-
-
 def finalize_rows(candidates: pl.DataFrame, run_id: str) -> pl.DataFrame:
-    """Add id, messages and run_id to verified candidates and put columns in schema order."""
+    """Add id (unless present), messages and run_id to verified candidates; columns in schema order."""
     missing = [c for c in CANDIDATE_COLUMNS if c not in candidates.columns]
     if missing:
         raise ValueError(f"candidate rows lack columns: {', '.join(missing)}")
     questions, answers = candidates["question"].to_list(), candidates["answer"].to_list()
+    if "id" not in candidates.columns:
+        candidates = candidates.with_columns(pl.Series("id", [row_id(q, a) for q, a in zip(questions, answers)]))
     frame = candidates.with_columns(
-        pl.Series("id", [row_id(q, a) for q, a in zip(questions, answers)], dtype=pl.String),
         pl.Series(
             "messages",
             [[{"role": "user", "content": q}, {"role": "assistant", "content": a}] for q, a in zip(questions, answers)],

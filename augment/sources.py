@@ -23,8 +23,6 @@ EMBEDDED_SHA256 = {
     "test": "3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14",
 }
 HUB_DATASET, HUB_CONFIG = "openai/gsm8k", "main"
-QUESTION_FIELDS = ("question",)
-ANSWER_FIELDS = ("answer",)
 
 
 class SourceError(Exception):

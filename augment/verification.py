@@ -2,13 +2,14 @@
 
 Every row passes the quality checks and its `final_answer` must be its `####` value.
 Then, by method:
-- solutions with calculator annotations (original, symbolic variants, resolve, LLM
-  backward) re-execute step by step and end on their `####` value;
+- every solution (original, symbolic, LLM) re-executes its calculator annotations step
+  by step and ends on its `####` value;
 - symbolic variants also write no number that no step, question or constant explains,
   and keep none of the source's numbers that should have changed;
-- LLM methods are judged on the evidence the generator gathered: majority vote against
-  the gold answer (rephrase, distractor, resolve), or vote plus an agreeing
-  program-of-thought result when no gold exists (harder).
+- LLM methods are judged on the evidence the generator gathered: a majority vote equal
+  to the gold answer (rephrase, distractor), the gold answer itself (resolve; for
+  llm_backward the hidden number), or a vote plus an agreeing program-of-thought
+  result when no gold exists (harder).
 """
 
 from __future__ import annotations

@@ -77,7 +77,6 @@ class SymbolicWorkers:
         """Start the workers; they compile their templates while the caller goes on (see `ready`)."""
         context = multiprocessing.get_context("spawn")
         self.workers = workers
-        self._started = time.perf_counter()
         self._cache = None if templates_file else cache_path(sources)
         records_file = templates_file or (str(cached) if (cached := cached_records(sources)) else None)
         train = sources["question"].to_list()
@@ -98,7 +97,6 @@ class SymbolicWorkers:
         derived = [record for info in infos if info[3] for record in info[3]]
         if derived and self._cache is not None:  # remember the derivation for the next run
             write_records(self._cache, sorted(derived, key=lambda r: r["row"]))
-        self.template_seconds = time.perf_counter() - self._started
 
     def submit(self, tasks: pl.DataFrame):
         """Start generate + verify for symbolic and original tasks; call the result to wait for

@@ -9,7 +9,6 @@ Decontamination and dedup are not included (see bench_run.py for the whole run).
 import argparse
 import time
 
-import polars as pl
 
 from augment.config import ContaminationConfig, RunConfig
 from augment.plan import Eligibility, plan_tasks

@@ -1,7 +1,7 @@
 """Near-duplicate hashing and GSM8K test contamination detection."""
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 
 import numpy as np
 import pytest

@@ -17,11 +17,10 @@ import pytest
 from augment.config import LLMConfig
 from augment.llm.engines import EngineError, OpenAIEngine, Request
 from augment.llm.generator import LLMGenerator, clean_question, clean_solution
-from augment.llm.prompts import render
 from augment.plan import TASK_SCHEMA
 from augment.stages import apply_stage
 from augment.verification import VerifyPolicy, verify_stage
-from conftest import FIXTURES, ROOT, augment_cli
+from conftest import FIXTURES, augment_cli
 
 pytestmark = pytest.mark.slow
 CPU_ENV = {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import ROOT, augment_cli
+from conftest import augment_cli
 
 pytestmark = pytest.mark.slow
 

@@ -42,7 +42,7 @@ def release(tmp_path, count=50):
     funnel = [StageStats("generate", count, count), StageStats("publish", count, count)]
     drops = pl.DataFrame(schema={"task": pl.Int64, "reason": pl.String})
     return publish_version(tmp_path / "artifacts" / "data" / config.name, make_rows(count), drops, config,
-                           {"kind": "test"}, "testrun", funnel, 0.0)  # fmt: skip
+                           {"kind": "test"}, "testrun", funnel)  # fmt: skip
 
 
 def test_layout_manifest_card_and_loading(tmp_path):

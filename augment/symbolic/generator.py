@@ -13,7 +13,6 @@ import json
 import lzma
 import multiprocessing
 import os
-from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from importlib import resources
@@ -40,10 +39,6 @@ class TemplateSet:
 
     compiled: dict[int, CompiledTemplate] = field(default_factory=dict)
     skipped: dict[int, str] = field(default_factory=dict)
-
-    @property
-    def skip_reasons(self) -> Counter:
-        return Counter(self.skipped.values())
 
 
 def annotate_row(question: str, answer: str) -> tuple[str | None, str | None, str | None]:
