@@ -33,6 +33,7 @@ from dedup.index import DuplicateIndex
 from filters.calculator import check_solution
 from filters.label_errors import label_error
 
+
 class RunError(Exception):
     """The run cannot finish as asked; the message says why and what to change."""
 
