@@ -151,6 +151,8 @@ def _funnel(stages: list[dict]) -> str:
     lines = ["## Funnel", "", "| stage | rows in | rows out | seconds | main drops |", "| --- | ---: | ---: | ---: | --- |"]
     for s in stages:
         lines.append(f"| {s['name']} | {s['rows_in']:,} | {s['rows_out']:,} | {s['seconds']:.1f} | {_top(s, 3)} |")
+    lines += ["", "Seconds are summed over the worker processes, and generation overlaps dedup and "
+                  "decontamination, so the stages add up to more than the wall time."]  # fmt: skip
     return "\n".join(lines)
 
 
