@@ -23,6 +23,7 @@ EMBEDDED_SHA256 = {
     "test": "3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14",
 }
 HUB_DATASET, HUB_CONFIG = "openai/gsm8k", "main"
+EMBEDDED_DIR = resources.files("augment") / "data" / "gsm8k"  # the pinned copy and data derived from it
 
 
 class SourceError(Exception):
@@ -57,7 +58,7 @@ def load_embedded(split: str = "train") -> SourceData:
     """The pinned GSM8K copy shipped in the package, checked against its sha256."""
     if split not in EMBEDDED_SHA256:
         raise SourceError(f"the embedded GSM8K copy has no split {split!r} (train, test)")
-    resource = resources.files("augment") / "data" / "gsm8k" / f"{split}.jsonl.xz"
+    resource = EMBEDDED_DIR / f"{split}.jsonl.xz"
     try:
         raw = lzma.decompress(resource.read_bytes())
     except (OSError, lzma.LZMAError) as exc:
@@ -209,9 +210,8 @@ def embedded_test_embeddings():
 
     from filters import embeddings
 
-    folder = resources.files("augment") / "data" / "gsm8k"
-    key = folder / "test.minilm.key"
+    key = EMBEDDED_DIR / "test.minilm.key"
     if not embeddings.available() or not key.is_file() or key.read_text().strip() != embeddings.model_key():
         return None
-    with (folder / "test.minilm.npy").open("rb") as handle:
+    with (EMBEDDED_DIR / "test.minilm.npy").open("rb") as handle:
         return np.load(handle).astype(np.float32)

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from augment.config import LLM_METHODS, SYMBOLIC_METHODS, LLMConfig
+from augment.config import SYMBOLIC_METHODS, LLMConfig
 from augment.stages import DETAIL, DROP, Stage
 from augment.symbolic.quantities import implied_constants
 from filters.answers import parse_answer_value
@@ -27,7 +27,6 @@ from filters.calculator import check_solution, text_numbers_agree
 from filters.numbers import find_numbers, parse_plain_number
 from filters.quality import QualityPolicy, check_quality
 
-ANNOTATED = {"original", *SYMBOLIC_METHODS, *LLM_METHODS}  # every published solution re-executes
 GOLD_VOTE = {"rephrase", "distractor"}  # majority of k re-solutions equals the gold answer
 GOLD = {"resolve", "llm_backward"}  # the answer is the gold (or, backward, the hidden number)
 
@@ -54,10 +53,9 @@ def verify_row(row: dict, policy: VerifyPolicy) -> tuple[str | None, str | None,
     report = check_solution(answer, question)
     if parse_plain_number(row["final_answer"] or "") != report.final:
         return "verify:final-answer-column", f"final_answer {row['final_answer']!r} is not the #### value", checks
-    if method in ANNOTATED:
-        if not report.ok:
-            return report.code, report.detail, checks
-        checks.append("re-execution")
+    if not report.ok:  # every published solution re-executes, whatever made it
+        return report.code, report.detail, checks
+    checks.append("re-execution")
     if method in SYMBOLIC_METHODS:
         stray = text_numbers_agree(answer, question, check=report)
         if stray:  # the constants the wording implies cost more to find; only look when needed

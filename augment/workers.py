@@ -18,7 +18,6 @@ from augment.config import ContaminationConfig
 from augment.decontamination import make_detector, with_verdicts
 from augment.stages import Stage, StageStats, apply_stage, with_drops
 from augment.symbolic.generator import (
-    CANDIDATE_SCHEMA,
     SymbolicGenerator,
     annotation_records,
     cache_path,
@@ -99,11 +98,9 @@ class SymbolicWorkers:
             write_records(self._cache, sorted(derived, key=lambda r: r["row"]))
 
     def submit(self, tasks: pl.DataFrame):
-        """Start generate + verify for symbolic and original tasks; call the result to wait for
-        (kept rows, dropped rows, [generate stats, verify stats]), rows in task order."""
-        if tasks.height == 0:
-            empty = pl.DataFrame(schema={**CANDIDATE_SCHEMA, "task": pl.Int64}).drop("_drop", "_detail")
-            return lambda: (empty, empty.clear(), [StageStats("generate"), StageStats("verify")], 0.0)
+        """Start generate + verify for (non-empty) symbolic and original tasks; call the result to wait
+        for (kept rows, dropped rows, [generate stats, verify stats], contamination screening seconds),
+        rows in task order."""
         futures = [pool.submit(_generate_and_verify, tasks.filter(pl.col("source_index") % self.workers == rank))
                    for rank, pool in enumerate(self._pools)]  # fmt: skip
 

@@ -3,30 +3,22 @@
 Prints samples/s, acceptance rate (verified / tasks) and the time to compile the templates.
 Decontamination and dedup are not included (see bench_run.py for the whole run).
 
-    python benchmarks/bench_symbolic.py [--target 50000]
+    python -m benchmarks.bench_symbolic [--target 50000]
 """
 
 import argparse
 import time
 
-
-from augment.config import ContaminationConfig, RunConfig
-from augment.plan import Eligibility, plan_tasks
-from augment.sources import load_embedded
-from augment.verification import VerifyPolicy
-from augment.workers import SymbolicWorkers
+from benchmarks.common import symbolic_workers
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", type=int, default=50_000)
     parser.add_argument("--chunk", type=int, default=8192)
     args = parser.parse_args()
-    sources = load_embedded("train").frame
     started = time.perf_counter()
-    workers = SymbolicWorkers(sources, 0, 16, None, VerifyPolicy(), 2, ContaminationConfig(enabled=False))
-    workers.ready()
+    sources, workers, tasks = symbolic_workers()
     compiled = time.perf_counter() - started
-    tasks = plan_tasks(RunConfig(), Eligibility(sources["source_index"].to_list(), workers.templated, workers.named))
     verified = attempted = 0
     started = time.perf_counter()
     for start in range(0, tasks.height, args.chunk):
@@ -37,7 +29,7 @@ if __name__ == "__main__":
             break
     seconds = time.perf_counter() - started
     workers.close()
-    print(f"templates ready in {compiled:.1f} s ({len(workers.templated):,} of {sources.height:,} sources templated)")
+    print(f"sources loaded and templates ready in {compiled:.1f} s ({len(workers.templated):,} of {sources.height:,} sources templated)")
     print(f"{verified:,} verified samples from {attempted:,} tasks in {seconds:.1f} s: "
           f"{verified / seconds:,.0f} samples/s, acceptance {verified / attempted:.1%}")
     methods = kept.group_by("method").len().sort("method")

@@ -151,8 +151,9 @@ def _funnel(stages: list[dict]) -> str:
     lines = ["## Funnel", "", "| stage | rows in | rows out | seconds | main drops |", "| --- | ---: | ---: | ---: | --- |"]
     for s in stages:
         lines.append(f"| {s['name']} | {s['rows_in']:,} | {s['rows_out']:,} | {s['seconds']:.1f} | {_top(s, 3)} |")
-    lines += ["", "Seconds are summed over the worker processes, and generation overlaps dedup and "
-                  "decontamination, so the stages add up to more than the wall time."]  # fmt: skip
+    lines += ["", "Stages overlap: the worker processes generate, verify and screen the next chunk while the main "
+                  "process deduplicates and decontaminates the last one, so the seconds add up to more than the wall "
+                  "time."]  # fmt: skip
     return "\n".join(lines)
 
 

@@ -34,14 +34,13 @@ _STOPWORDS = frozenset(
     "their them him its if then than that this these those each every how many much what which who when there "
     "some more less as so does did do will would can could per all also after before into out up down @ #".split()
 )
-REASONS = ("verbatim", "renumbered", "renamed", "extended", "paraphrase")
-_OPENERS = sorted(
+_OPENERS = sorted(set(
     "A An The He She His Her Hers They Their Them It Its If In On At After Before Each Every When What Which How "
     "There This That These Those Then So But And For If One Two Three Four Five Six Seven Eight Nine Ten Some All "
     "Also Later Now Today Yesterday Tomorrow During While Since Because As To From With By Of Out Over Meanwhile "
     "Finally First Second Third Last Next Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February "
     "March April May June July August September October November December Mr Mrs Ms Dr I You We My Our Your".split()
-)
+))
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class Verdict:
     contaminated: bool
     test_index: int | None
     score: float
-    reason: str  # one of REASONS, "clean", or "invalid: ..."
+    reason: str  # verbatim, renumbered, renamed, extended, paraphrase; "clean"; or "invalid: ..."
 
 
 @dataclass

@@ -26,11 +26,12 @@ def gsm8k_dir(tmp_path_factory) -> Path:
     if (GSM8K_DIR / "train.jsonl").exists():
         return GSM8K_DIR
     import lzma
-    from importlib import resources
+
+    from augment.sources import EMBEDDED_DIR
 
     directory = tmp_path_factory.mktemp("gsm8k")
     for split in ("train", "test"):
-        packed = resources.files("augment") / "data" / "gsm8k" / f"{split}.jsonl.xz"
+        packed = EMBEDDED_DIR / f"{split}.jsonl.xz"
         (directory / f"{split}.jsonl").write_bytes(lzma.decompress(packed.read_bytes()))
     return directory
 

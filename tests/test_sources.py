@@ -27,7 +27,7 @@ def test_corrupt_embedded_copy_is_refused(monkeypatch, tmp_path):
     fake = tmp_path / "augment" / "data" / "gsm8k"
     fake.mkdir(parents=True)
     (fake / "train.jsonl.xz").write_bytes(lzma.compress(b'{"question": "q?", "answer": "#### 1"}\n'))
-    monkeypatch.setattr(sources.resources, "files", lambda package: tmp_path / "augment")
+    monkeypatch.setattr(sources, "EMBEDDED_DIR", fake)
     with pytest.raises(SourceError, match="corrupt: sha256"):
         load_source("embedded")
 

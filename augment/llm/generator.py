@@ -29,13 +29,25 @@ from filters.sandbox import SandboxLimits, run_programs
 from filters.voting import majority_vote
 
 WRITES_QUESTION = ("rephrase", "llm_backward", "harder", "distractor")
+EVIDENCE_KIND = {"harder": "vote+program", "resolve": "re-execution+gold", "llm_backward": "construction"}
+_CODE_RE = re.compile(r"```(?:python)?\s*(.*?)```", re.DOTALL)
 
 
 def solution_regex(max_chars: int) -> str:
     """Structured output for solutions: GSM8K lines, then a final "#### N" line, so every sample can be
     read. The bound keeps the final line inside the token budget (about three characters a token)."""
     return rf"[^#]{{0,{max_chars}}}\n#### -?[0-9][0-9,]{{0,12}}(\.[0-9]{{1,4}})?"
-_CODE_RE = re.compile(r"```(?:python)?\s*(.*?)```", re.DOTALL)
+
+
+def hideable_numbers(question: str, gold: Fraction) -> list[Fraction]:
+    """Numbers a backward question may hide: whole, above 1, and not the answer itself."""
+    return sorted({m.value for m in find_numbers(question)
+                   if not m.fraction and m.value > 1 and m.value.denominator == 1 and m.value != gold})  # fmt: skip
+
+
+def question_prompt(method: str, question: str, gold: Fraction, hidden: Fraction | None = None) -> list[dict]:
+    """The prompt that asks for a new question (rephrase, llm_backward, harder, distractor)."""
+    return render(method, question=question, hidden=format_number(hidden or 0), answer=format_number(gold))
 
 
 def clean_question(text: str) -> str | None:
@@ -91,8 +103,7 @@ class LLMGenerator:
         if gold is None:
             return row | {"drop": "llm:source-has-no-answer"}
         if method == "llm_backward":
-            numbers = sorted({m.value for m in find_numbers(question) if not m.fraction and m.value > 1 and
-                              m.value.denominator == 1 and m.value != gold})  # fmt: skip
+            numbers = hideable_numbers(question, gold)
             if not numbers:
                 return row | {"drop": "llm:nothing-to-hide"}
             row["hidden"] = numbers[int(np.random.default_rng(seed).integers(len(numbers)))]
@@ -102,8 +113,7 @@ class LLMGenerator:
         return Request(messages, n, seed, self.config.temperature, self.config.max_tokens, regex)
 
     def _write_questions(self, rows: list[dict]) -> None:
-        requests = [self._request(render(r["method"], question=r["source_question"],
-                                         hidden=format_number(r.get("hidden", 0)), answer=format_number(r["gold"])),
+        requests = [self._request(question_prompt(r["method"], r["source_question"], r["gold"], r.get("hidden")),
                                   1, r["seed"]) for r in rows]  # fmt: skip
         for row, texts in zip(rows, self.engine.generate(requests)):
             written = clean_question(texts[0])
@@ -150,9 +160,7 @@ class LLMGenerator:
             return (*failed, "llm:no-solution-reaches-target", f"target {format_number(target)}, votes {votes}")
         program = row.get("program_result")
         evidence = verification(
-            {"harder": "vote+program", "resolve": "re-execution+gold", "llm_backward": "construction"}.get(method,
-                                                                                                          "vote+gold"),
-            [], votes=votes, samples=len(answers), share=round(votes / max(len(answers), 1), 4),
+            EVIDENCE_KIND.get(method, "vote+gold"), [], votes=votes, samples=len(answers), share=round(votes / max(len(answers), 1), 4),
             program_answer=None if program is None or program.value is None else format_number(program.value),
             gold=None if method == "harder" else format_number(target),
         )  # fmt: skip
@@ -166,7 +174,8 @@ class LLMGenerator:
 
 def _choose(solutions: list[str], target: Fraction, question: str) -> str | None:
     """The first solution that reaches the target and re-executes; else the first that reaches it."""
-    reaching = [s for s in solutions if extract_answer(s).style == "####" and extract_answer(s).value == target]
+    extracted = [extract_answer(s) for s in solutions]
+    reaching = [s for s, a in zip(solutions, extracted) if a.style == "####" and a.value == target]
     for solution in reaching:
         if check_solution(solution, question).ok:
             return solution

@@ -79,12 +79,15 @@ def render(kind: str, **fields) -> list[dict]:
 def dry_run(config, echo=print) -> None:
     """Print the first rendered prompt of each method of the mix (and the solve/program prompts they use)."""
     from augment.config import LLM_METHODS
+    from augment.llm.generator import hideable_numbers, question_prompt
     from augment.sources import load_source
     from filters.calculator import check_solution
 
     source = load_source(config.source)
-    question, answer = source.frame.row(0)[1:3]
-    final = check_solution(answer, question).final
+    for question, answer in source.frame.select("question", "answer").iter_rows():  # the first usable source
+        final = check_solution(answer, question).final
+        if final is not None:
+            break
     for method in config.mix:
         if method not in LLM_METHODS:
             echo(f"=== {method}: symbolic, no prompt")
@@ -92,16 +95,10 @@ def dry_run(config, echo=print) -> None:
         if method == "resolve":
             messages = render("solve", question=question)
         else:
-            messages = render(method, question=question, hidden=first_number(question) or "", answer=final)
+            hidden = next(iter(hideable_numbers(question, final)), None)
+            messages = question_prompt(method, question, final, hidden)
         echo(f"=== {method}\n{messages[0]['content']}\n")
         if method == "harder":
             echo(f"=== {method} (program of thought)\n{render('program', question=question)[0]['content']}\n")
     echo(f"=== solve (used {config.llm.samples} times per question to vote)\n"
          f"{render('solve', question=question)[0]['content']}")
-
-
-def first_number(question: str) -> str | None:
-    from filters.numbers import find_numbers
-
-    mentions = [m for m in find_numbers(question) if not m.fraction and m.value > 1]
-    return mentions[0].text.strip().lstrip("$") if mentions else None

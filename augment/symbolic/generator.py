@@ -15,13 +15,13 @@ import multiprocessing
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from augment.schema import POLARS_SCHEMA, verification
+from augment.sources import EMBEDDED_DIR
 from augment.symbolic.annotated import TemplateFormatError, parse_annotated, to_annotated
 from augment.symbolic.compiled import CompiledTemplate
 from augment.symbolic.template import TemplateSkip, derive_template
@@ -127,8 +127,8 @@ def cache_path(frame: pl.DataFrame) -> Path:
     return root / f"{cache_key(frame)}.jsonl"
 
 
-SHIPPED = resources.files("augment") / "data" / "gsm8k" / "train.templates.jsonl.xz"
-SHIPPED_KEY = resources.files("augment") / "data" / "gsm8k" / "train.templates.key"
+SHIPPED = EMBEDDED_DIR / "train.templates.jsonl.xz"
+SHIPPED_KEY = EMBEDDED_DIR / "train.templates.key"
 
 
 def cached_records(frame: pl.DataFrame) -> Path | None:
