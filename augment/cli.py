@@ -62,6 +62,7 @@ def run(
     """Generate, verify, deduplicate and decontaminate N rows; publish them as a new version."""
     from augment.pipeline import RunError
     from augment.pipeline import run as run_pipeline
+    from filters.sandbox import SandboxUnavailable
 
     try:
         llm = LLMConfig(model=model, endpoints=[e for e in (endpoint or "").split(",") if e],
@@ -89,7 +90,7 @@ def run(
         result = run_pipeline(config, resume=resume, show_progress=not quiet, log=typer.echo)
     except SourceError as exc:
         fail(str(exc))
-    except RunError as exc:
+    except (RunError, SandboxUnavailable) as exc:
         fail(str(exc), code=1)
     if result.announcement:
         typer.echo(f"announced in {result.announcement}")

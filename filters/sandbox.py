@@ -1,29 +1,34 @@
-"""Program-of-thought runner: model-written Python runs only here, in a locked-down subprocess.
+"""Program-of-thought runner: model-written Python runs only here, in an isolated subprocess.
 
-Layers, each enough for some attacks and together for all we test: a fresh temp dir as
-the only writable place; `python -I -S` (no site-packages, no environment); a new session
-killed as a group on timeout; hard rlimits on CPU time, address space, file size and open
-files; as root, a private network namespace and the `nobody` user; and an audit hook that
-refuses process creation, sockets, native code, imports beyond a small stdlib allowlist and
-any file access outside the temp dir (`filters/sandbox_child.py`).
+The boundary is the kernel (`filters/sandbox_child.py`): fresh user (where not root), mount,
+pid, network, IPC and UTS namespaces; an empty tmpfs as the root, so no host file is visible;
+a fresh uid per run where root; no capabilities, no_new_privs; hard rlimits on CPU time,
+address space, file size, open files and processes; `python -I -S`. An audit hook refuses
+imports beyond a small stdlib allowlist, process creation, sockets, native code and frame
+access as a second layer. The program arrives on stdin and its result leaves on a pipe only
+this process holds. Where the kernel refuses the namespaces, programs are refused too:
+`SandboxUnavailable`, never a weaker run. SECURITY.md says what this does and does not guarantee.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
-import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 
 from filters.answers import parse_answer_value
 
 CHILD = Path(__file__).with_name("sandbox_child.py")
+MAX_OUTPUT_BYTES = 1 << 20  # what the parent reads from a program at most
 
 
 @dataclass(frozen=True)
@@ -44,34 +49,70 @@ class SandboxLimits:
     output_kb: int = 64
 
 
+class SandboxUnavailable(RuntimeError):
+    """This machine cannot isolate programs (no user namespaces, not root): none may run."""
+
+
 def run_program(code: str, limits: SandboxLimits = SandboxLimits()) -> ProgramResult:
     """Execute `code` in the sandbox; its answer is `solution()`, a variable `answer`/`result`,
     or the last line it printed."""
-    with tempfile.TemporaryDirectory(prefix="augment-sandbox-") as workdir:
-        Path(workdir, "program.py").write_text(code, encoding="utf-8")
-        stdout_path = Path(workdir, "stdout")
-        with open(stdout_path, "wb") as stdout:
-            process = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(CHILD), workdir, str(limits.cpu_seconds),
-                 str(limits.memory_mb << 20), str(limits.output_kb << 10)],
-                stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.DEVNULL,
-                cwd=workdir, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True,
-            )  # fmt: skip
-            try:
-                returncode = process.wait(timeout=limits.wall_seconds)
-            except subprocess.TimeoutExpired:
-                _kill_group(process)
-                return ProgramResult(None, None, "sandbox:timeout", f"killed after {limits.wall_seconds:g} s wall time")
-            finally:
-                _kill_group(process)  # nothing it started may outlive it
-        output = stdout_path.read_bytes()[-8192:].decode("utf-8", "replace")
-    return _interpret(returncode, output)
+    process = subprocess.Popen(
+        [sys.executable, "-I", "-S", str(CHILD), str(limits.cpu_seconds), str(limits.memory_mb << 20),
+         str(limits.output_kb << 10)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        cwd="/", env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True,
+    )  # fmt: skip
+    try:
+        try:
+            process.stdin.write(code.encode("utf-8", "replace"))
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+        output, failure = _read_result(process, limits)
+    finally:
+        _kill_group(process)  # nothing it started may outlive it
+        process.stdout.close()
+    return failure or _interpret(process.returncode, output.decode("utf-8", "replace"))
 
 
 def run_programs(codes: list[str], limits: SandboxLimits = SandboxLimits(), workers: int = 4) -> list[ProgramResult]:
     """Run many programs, `workers` subprocesses at a time, results in input order."""
+    require_isolation()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda code: run_program(code, limits), codes))
+
+
+@cache
+def require_isolation() -> None:
+    """Raise `SandboxUnavailable` in one line unless a trivial program runs isolated here."""
+    run_program("answer = 1")
+
+
+def _read_result(process: subprocess.Popen, limits: SandboxLimits) -> tuple[bytes, ProgramResult | None]:
+    """The tail of the child's stdout once it closes, within the wall time and MAX_OUTPUT_BYTES."""
+    timeout = ProgramResult(None, None, "sandbox:timeout", f"killed after {limits.wall_seconds:g} s wall time")
+    deadline, tail, size = time.monotonic() + limits.wall_seconds, b"", 0
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while chunk := _read_before(selector, process, deadline):
+            tail, size = (tail + chunk)[-8192:], size + len(chunk)
+            if size > MAX_OUTPUT_BYTES:
+                return tail, ProgramResult(None, None, "sandbox:output-limit", "wrote more than the output limit")
+    if chunk is None:
+        return tail, timeout
+    try:
+        process.wait(max(deadline - time.monotonic(), 0.1))
+    except subprocess.TimeoutExpired:
+        return tail, timeout
+    return tail, None
+
+
+def _read_before(selector: selectors.BaseSelector, process: subprocess.Popen, deadline: float) -> bytes | None:
+    """The next chunk of output, b"" at its end, None when the deadline passes first."""
+    while (remaining := deadline - time.monotonic()) > 0:
+        if selector.select(remaining):
+            return os.read(process.stdout.fileno(), 1 << 16)
+    return None
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -94,6 +135,9 @@ def _interpret(returncode: int, output: str) -> ProgramResult:
         return ProgramResult(None, None, "sandbox:crashed", f"exit code {returncode}, no result")
     if not result.get("ok"):
         kind = result.get("kind", "error")
+        if kind == "unavailable":
+            raise SandboxUnavailable(f"the sandbox cannot isolate programs on this machine ({result.get('error')}); "
+                                     "it needs user namespaces, or root")
         return ProgramResult(None, None, f"sandbox:{kind}", result.get("error", ""))
     text = result.get("value")
     if text is None:

@@ -28,7 +28,7 @@ def test_answer_variable_last_print_and_allowed_imports(code, value):
 
 
 def test_infinite_loop_is_killed_by_the_cpu_limit():
-    assert run_program("while True:\n    pass\n", LIMITS).reason == "sandbox:cpu-limit"
+    assert run_program("while True:\n    pass\n", SandboxLimits(cpu_seconds=1, wall_seconds=60)).reason == "sandbox:cpu-limit"
 
 
 def test_sleeping_forever_is_killed_by_the_wall_clock():
