@@ -99,14 +99,20 @@ def _hub_column(dataset_id: str, field: str) -> list:
     return data[field]
 
 
-def audit(values: list, embeddings: str = "auto", on_progress=None, block: int = 4096) -> AuditResult:
-    """Verdicts for every value, in blocks; `on_progress(done)` is called after each block."""
+def audit(values: list, embeddings: str = "auto", on_progress=None, block: int = 4096, judge_model: str | None = None,
+          judge_engine=None) -> AuditResult:  # fmt: skip
+    """Verdicts for every value, in blocks; `on_progress(done)` is called after each block. With a judge
+    (a model, or an engine already built), an LLM decides the undecided pairs (`augment.judge`)."""
     detector = make_detector(embeddings, load_embedded("train").questions)
     verdicts = []
     for start in range(0, len(values), block):
         verdicts += detector.detect(values[start : start + block])
         if on_progress:
             on_progress(len(verdicts))
+    if judge_model or judge_engine:
+        from augment.judge import judge, make_judge
+
+        verdicts = judge(detector, values, verdicts, judge_engine or make_judge(judge_model))
     return AuditResult(verdicts, values, len(values))
 
 

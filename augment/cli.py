@@ -134,6 +134,7 @@ def audit(
     html: Annotated[Optional[Path], typer.Option(help="write a review page of the flagged rows here")] = None,
     fail_on_contamination: Annotated[bool, typer.Option(help="exit 1 when any row is flagged")] = False,
     embeddings: Annotated[str, typer.Option(help="auto, on or off")] = "auto",
+    judge: Annotated[Optional[str], typer.Option(help="an LLM (vLLM model) that decides the undecided pairs")] = None,
 ) -> None:
     """Find questions that are, or derive from, GSM8K test questions."""
     from augment.audit import audit as run_audit
@@ -145,7 +146,8 @@ def audit(
         values = load_field(source, field)
         with Progress(transient=True, disable=len(values) < 10_000) as progress:
             bar = progress.add_task("auditing", total=len(values))
-            result = run_audit(values, embeddings=embeddings, on_progress=lambda done: progress.update(bar, completed=done))
+            result = run_audit(values, embeddings=embeddings, judge_model=judge,
+                               on_progress=lambda done: progress.update(bar, completed=done))  # fmt: skip
     except (SourceError, RuntimeError) as exc:
         fail(str(exc))
     if report:

@@ -42,7 +42,7 @@ def parse_mix(text: str) -> dict[str, float]:
 @dataclass
 class ContaminationConfig:
     enabled: bool = True
-    embeddings: str = "auto"  # auto: use MiniLM when installed; on: require it; off: cheap signals only
+    embeddings: str = "auto"  # auto: a static embedding distilled from MiniLM when installed; on: require it; off: none
 
     def __post_init__(self):
         if self.embeddings not in ("auto", "on", "off"):

@@ -201,17 +201,3 @@ def _nonempty(data: SourceData, name: str) -> SourceData:
         first = f"; first: {data.malformed_examples[0]}" if data.malformed_examples else ""
         raise SourceError(f"{name} has no usable rows ({counts}){first}")
     return data
-
-
-def embedded_test_embeddings():
-    """MiniLM embeddings of the embedded test split, shipped with the package (float16), or None
-    when the installed embedding model is not the one they were made with."""
-    import numpy as np
-
-    from filters import embeddings
-
-    key = EMBEDDED_DIR / "test.minilm.key"
-    if not embeddings.available() or not key.is_file() or key.read_text().strip() != embeddings.model_key():
-        return None
-    with (EMBEDDED_DIR / "test.minilm.npy").open("rb") as handle:
-        return np.load(handle).astype(np.float32)

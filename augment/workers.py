@@ -27,6 +27,7 @@ from augment.symbolic.generator import (
     write_records,
 )
 from augment.verification import VerifyPolicy, verify_stage
+from filters import embeddings
 
 _STATE: dict = {}
 
@@ -39,8 +40,8 @@ def _start(frame: pl.DataFrame, seed: int, max_per_source: int, records_file: st
     originals = dict(zip(frame["source_index"].to_list(), zip(frame["question"].to_list(), frame["answer"].to_list())))
     _STATE["generator"] = SymbolicGenerator(templates.compiled, seed, max_per_source, originals)
     _STATE["verify"] = verify_stage(policy)
-    # cheap signals here, in parallel; embeddings once, in the main process, after dedup
-    _STATE["detector"] = make_detector("off", train_questions) if contamination.enabled else None
+    # checked here, in parallel; the decontaminate stage, after dedup, reads the verdicts
+    _STATE["detector"] = make_detector(contamination.embeddings, train_questions) if contamination.enabled else None
     named = sorted(i for i, t in templates.compiled.items() if t.names)
     _STATE["info"] = (sorted(templates.compiled), named, templates.skipped, None if records_file else records)
 
@@ -75,6 +76,8 @@ class SymbolicWorkers:
                  policy: VerifyPolicy, workers: int, contamination: ContaminationConfig) -> None:  # fmt: skip
         """Start the workers; they compile their templates while the caller goes on (see `ready`)."""
         context = multiprocessing.get_context("spawn")
+        if contamination.enabled and contamination.embeddings != "off" and embeddings.available():
+            embeddings.token_vectors()  # distilled once, here, before the workers load it
         self.workers = workers
         self._cache = None if templates_file else cache_path(sources)
         records_file = templates_file or (str(cached) if (cached := cached_records(sources)) else None)

@@ -4,8 +4,13 @@ train (negatives). Evaluation data only: it is never used to generate training r
 Positives, by kind: verbatim; renumbered (every number moved); renumbered by the symbolic
 engine (templated test problems); renamed (people swapped, same gender); extended (a
 sentence added, a sentence removed, or a number changed and a step added); paraphrase
-(45 hand-written rewordings in `data/contamination_paraphrases.jsonl`). Negatives: every
-GSM8K train question.
+(45 hand-written rewordings in `data/contamination_paraphrases.jsonl`); and, written by hand
+for a sample of 300 test questions (provenance beside each file): rephrasings that share few
+words, GSM-Symbolic-P2-style variants (objects swapped, two clauses added) and the eight
+GSM-Plus perturbation types. Negatives: every GSM8K train question.
+
+Halves: a row belongs to the calibration half when its test index (or, for a negative, its
+train index) is even, to the held-out half when odd: no test question has variants in both.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from augment.sources import load_embedded
 from augment.symbolic.names import GENDER, GROUPS, find_names
 from filters.numbers import find_numbers, format_number
 
-PARAPHRASES = Path(__file__).parent / "data" / "contamination_paraphrases.jsonl"
+DATA = Path(__file__).parent / "data"
+PARAPHRASES = DATA / "contamination_paraphrases.jsonl"
+WRITTEN = sorted(DATA.glob("contamination_dev_*.jsonl"))  # hand-written variants, provenance in the .md beside
 ADDED_SENTENCES = [
     "Her cousin also visited the town last summer.",
     "The weather that day was sunny and warm.",
@@ -133,5 +140,19 @@ def build_devset(seed: int = 0, with_symbolic: bool = True) -> list[dict]:
         for line in handle:
             record = json.loads(line)
             rows.append({"question": record["question"], "kind": "paraphrase", "test_index": record["test_index"]})
-    rows += [{"question": q, "kind": "negative-train", "test_index": None} for q in load_embedded("train").questions]
+    written = {}  # one variant per (test question, kind): files written in parallel may overlap
+    for path in WRITTEN:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            kind = f"gsmplus:{record['perturbation']}" if record["kind"] == "gsmplus" else record["kind"]
+            written.setdefault((record["test_index"], kind), record["question"])
+    rows += [{"question": q, "kind": kind, "test_index": i} for (i, kind), q in written.items()]
+    rows += [{"question": q, "kind": "negative-train", "test_index": None, "train_index": i}
+             for i, q in enumerate(load_embedded("train").questions)]  # fmt: skip
     return rows
+
+
+def half(row: dict) -> str:
+    """"calibration" or "held-out": by the parity of the test index (train index for negatives)."""
+    index = row["test_index"] if row["test_index"] is not None else row["train_index"]
+    return "calibration" if index % 2 == 0 else "held-out"

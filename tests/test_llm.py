@@ -263,3 +263,34 @@ def test_a_killed_llm_run_loses_at_most_the_batch_in_flight(llm_run, tiny_model,
     mine = pl.read_parquet(next(out.glob("*/v1/reports/drops.parquet")))
     reference = pl.read_parquet(next((reference_dir / "out").glob("*/v1/reports/drops.parquet")))
     assert mine.equals(reference)
+
+
+def test_the_judge_decides_only_the_undecided_pairs(vllm_engine):
+    """The contamination judge asks the model (one constrained word, temperature 0) about every
+    undecided question and about nothing else; a "yes" flags it as judged."""
+    from dataclasses import replace
+
+    from augment.decontamination import make_detector
+    from augment.judge import ANSWER, judge
+    from augment.sources import load_embedded
+
+    train, test = load_embedded("train").questions, load_embedded("test").questions
+    detector = make_detector("off", train)
+    detector.scorer = replace(detector.scorer, judge_floor=0.0)  # every unflagged pair is undecided
+    questions = [test[7], train[0], train[1], train[2]]
+    verdicts = detector.detect(questions)
+    asked = []
+
+    class Recording:  # the real engine, with the requests it was given kept
+        def generate(self, batch):
+            asked.extend(batch)
+            return vllm_engine.generate(batch)
+
+    judged = judge(detector, questions, verdicts, Recording())
+    assert verdicts[0].reason == "verbatim" and judged[0] == verdicts[0]  # flagged already: never asked
+    assert len(asked) == 3 and all(r.regex == ANSWER and r.temperature == 0 and r.n == 1 for r in asked)
+    assert f"Problem A: {test[verdicts[1].test_index]}" in asked[0].messages[0]["content"]
+    assert f"Problem B: {train[0]}" in asked[0].messages[0]["content"]
+    answers = [texts[0] for texts in vllm_engine.generate(asked)]
+    assert set(answers) <= {"yes", "no"}
+    assert [v.reason == "judged" and v.contaminated for v in judged[1:]] == [a == "yes" for a in answers]

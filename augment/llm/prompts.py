@@ -59,7 +59,7 @@ EXAMPLES = {
     },
 }
 TEMPLATE_FOR = {"rephrase": "rephrase", "llm_backward": "backward", "harder": "harder", "distractor": "distractor",
-                "solve": "solve", "program": "program"}  # fmt: skip
+                "solve": "solve", "program": "program", "judge": "judge"}  # fmt: skip
 
 
 @lru_cache(maxsize=None)
@@ -68,7 +68,7 @@ def template(name: str) -> str:
 
 
 def render(kind: str, **fields) -> list[dict]:
-    """Chat messages for one prompt kind: solve, rephrase, llm_backward, harder, distractor or program."""
+    """Chat messages for one prompt kind: solve, rephrase, llm_backward, harder, distractor, program or judge."""
     name = TEMPLATE_FOR[kind]
     if name == "solve":
         fields["examples"] = "\n\n".join(f"Question: {q}\nAnswer: {a}" for q, a in SOLVE_EXAMPLES)

@@ -1,0 +1,38 @@
+"""An optional LLM judge for the pairs the contamination detector leaves undecided.
+
+As the LMSYS decontaminator asks a strong model whether a retrieved pair is the same problem,
+`augment audit --judge MODEL` (and `augment run --judge MODEL`) asks one, through the
+project's engines, about every question whose best pair scored between the scorer's
+`judge_floor` and its threshold. A "yes" flags the question with the reason "judged"; the
+CPU default never needs it.
+"""
+
+from __future__ import annotations
+
+from augment.config import LLMConfig
+from augment.llm.engines import Request, make_engine
+from augment.llm.prompts import render
+from filters.contamination import ContaminationDetector, Verdict
+
+ANSWER = r"(yes|no)"
+
+
+def judge_config(model: str) -> LLMConfig:
+    """A deterministic, one-word configuration of the judge model (vLLM; CPU engines need eager mode)."""
+    return LLMConfig(model=model, temperature=0.0, max_tokens=3, samples=1, min_votes=1, enforce_eager=True)
+
+
+def judge(detector: ContaminationDetector, questions: list, verdicts: list[Verdict], engine) -> list[Verdict]:
+    """`verdicts` with every undecided question the judge calls the same problem flagged."""
+    undecided = [i for i, verdict in enumerate(verdicts) if detector.undecided(verdict)]
+    requests = [Request(render("judge", question=questions[i], test_question=detector.test[verdicts[i].test_index]),
+                        n=1, seed=i, temperature=0.0, max_tokens=3, regex=ANSWER) for i in undecided]  # fmt: skip
+    judged = list(verdicts)
+    for i, texts in zip(undecided, engine.generate(requests)):
+        if texts[0].strip().lower().startswith("yes"):
+            judged[i] = Verdict(True, verdicts[i].test_index, verdicts[i].score, "judged")
+    return judged
+
+
+def make_judge(model: str):
+    return make_engine(judge_config(model))

@@ -1,0 +1,131 @@
+"""What the contamination detector measures about a question and about one (question, test question) pair.
+
+Texts become word skeletons (numbers masked as "#", names as "@"), their informative numbers,
+their function-word structure, and retrieval tokens. A pair gets one row of PAIR_FEATURES:
+lexical, embedding, skeleton, containment, number and structure evidence. Which mix of them
+means "derived from" is learned (`filters/contamination.py`), not hand-set here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from rapidfuzz.distance import LCSseq
+
+from filters.numbers import WORD_VALUES
+
+NAME = r"\b[A-Z][a-z]+\b"
+NUMBER = r"\d[\d,]*(?:\.\d+)?|\.\d+"
+STOPWORDS = frozenset(
+    "a an the of and or to in on at for by with from is are was were be been has have had he she they it his her "
+    "their them him its if then than that this these those each every how many much what which who when there "
+    "some more less as so does did do will would can could per all also after before into out up down @ #".split()
+)
+OPENERS = sorted(
+    set(
+        "A An The He She His Her Hers They Their Them It Its If In On At After Before Each Every When What Which "
+        "How There This That These Those Then So But And For One Two Three Four Five Six Seven Eight Nine Ten Some "
+        "All Also Later Now Today Yesterday Tomorrow During While Since Because As To From With By Of Out Over "
+        "Meanwhile Finally First Second Third Last Next Monday Tuesday Wednesday Thursday Friday Saturday Sunday "
+        "January February March April May June July August September October November December Mr Mrs Ms Dr I "
+        "You We My Our Your".split()
+    )
+)
+NUMBER_WORDS = {word: str(value) for word, value in WORD_VALUES.items() if value}
+PAIR_FEATURES = (
+    "tfidf",  # cosine of content-word and number TF-IDF vectors
+    "static",  # cosine of the static embeddings (0 without embeddings)
+    "static_lift",  # that cosine against the question's mean over all test questions, in standard deviations
+    "skeleton",  # word LCS similarity of the skeletons: renumbered, renamed
+    "test_inside",  # share of the test skeleton found in the question: clauses added
+    "question_inside",  # share of the question's skeleton found in the test: clauses removed
+    "number_cover",  # rarity-weighted share of the test's numbers that the question states
+    "number_strength",  # summed rarity of those numbers (/10, at most 2)
+    "structure_inside",  # share of the test's function-word sequence found in the question
+    "length_ratio",  # |log(question words / test words)|
+    "numbers_and_lift",  # number_cover * static_lift: the same numbers in a close story
+    "inside_and_tfidf",  # test_inside * tfidf: the test's text inside, in the same words
+    "skeleton_high",  # hinges, so that a linear scorer can say "above this, certainly":
+    "inside_high",  # max(0, x - 0.8) of skeleton and test_inside,
+    "cover_high",  # max(0, number_cover - 0.7),
+    "lift_high",  # max(0, static_lift - 3)
+)
+
+
+@dataclass
+class PreparedTexts:
+    skeletons: list[list[str]]
+    structures: list[list[str]]
+    numbers: list[Counter]
+    names: list[frozenset]
+    normalized: list[str]
+    tokens: pl.Series  # content words and number tokens, for TF-IDF retrieval
+
+
+def prepare(texts: list[str]) -> PreparedTexts:
+    series = pl.Series(texts, dtype=pl.String)
+    # names: capitalised words that are not sentence openers ("His dog ..." adds no person)
+    names = series.str.extract_all(NAME).list.eval(pl.element().filter(~pl.element().is_in(OPENERS))).to_list()
+    # Number words become digits so "three children" and "3 children" agree; names become "@".
+    words = (
+        series.str.replace_all(NAME, " @ ").str.to_lowercase().str.extract_all(r"[a-z]+|[@]|" + NUMBER)
+        .list.eval(pl.element().replace(NUMBER_WORDS).str.replace_all(",", ""))
+    )  # fmt: skip
+    numeric = pl.element().str.contains(r"^[\d.]")
+    skeletons = words.list.eval(pl.when(numeric).then(pl.lit("#")).otherwise(pl.element()))
+    return PreparedTexts(
+        skeletons=skeletons.to_list(),
+        structures=skeletons.list.eval(pl.element().filter(pl.element().is_in(list(STOPWORDS)))).to_list(),
+        numbers=[Counter(row) for row in words.list.eval(pl.element().filter(numeric)).to_list()],
+        names=[frozenset(row) for row in names],
+        normalized=series.str.to_lowercase().str.extract_all(r"[a-z]+|" + NUMBER).list.join(" ").to_list(),
+        tokens=words.list.eval(pl.element().filter(~pl.element().is_in(list(STOPWORDS)))),
+    )
+
+
+@dataclass(frozen=True)
+class PairEvidence:
+    """The rule-readable part of a pair, used to name the reason of a flag."""
+
+    verbatim: bool
+    skeleton: float
+    inside: float
+    same_numbers: bool
+    same_names: bool
+
+
+def pair_features(
+    query: PreparedTexts, test: PreparedTexts, rows: np.ndarray, columns: np.ndarray, tfidf: np.ndarray,
+    static: np.ndarray, lift: np.ndarray, number_weight,
+) -> tuple[np.ndarray, list[PairEvidence]]:  # fmt: skip
+    """PAIR_FEATURES for each (query row, test column) pair, whose tfidf/static/lift are given,
+    and the evidence that names each pair's reason."""
+    measured = np.zeros((len(rows), 6))  # LCS of skeletons, lengths, number cover and strength, LCS of structures
+    evidence = []
+    for k, (row, column) in enumerate(zip(rows.tolist(), columns.tolist())):
+        q, t = query.skeletons[row], test.skeletons[column]
+        common = LCSseq.similarity(q, t)
+        test_numbers = test.numbers[column]
+        total = sum(number_weight(n) * c for n, c in test_numbers.items())
+        shared = sum(number_weight(n) * c for n, c in (test_numbers & query.numbers[row]).items())
+        structure = test.structures[column]
+        structure_inside = LCSseq.similarity(query.structures[row], structure) / max(len(structure), 1)
+        measured[k] = (common, len(q), len(t), shared / total if total else 0.0, shared, structure_inside)
+        evidence.append((query.normalized[row] == test.normalized[column], query.numbers[row] == test_numbers,
+                         query.names[row] == test.names[column]))  # fmt: skip
+    common, query_words, test_words, cover, shared, structure_inside = measured.T
+    skeleton = 2 * common / np.maximum(query_words + test_words, 1)
+    test_inside, question_inside = common / np.maximum(test_words, 1), common / np.maximum(query_words, 1)
+    length_ratio = np.abs(np.log(np.maximum(query_words, 1) / np.maximum(test_words, 1)))
+    features = np.column_stack([
+        tfidf, static, lift, skeleton, test_inside, question_inside, cover, np.minimum(shared / 10, 2.0),
+        structure_inside, length_ratio, cover * lift, test_inside * tfidf, np.maximum(skeleton - 0.8, 0),
+        np.maximum(test_inside - 0.8, 0), np.maximum(cover - 0.7, 0), np.maximum(lift - 3.0, 0),
+    ])  # fmt: skip
+    inside = np.maximum(test_inside, question_inside)
+    described = [PairEvidence(verbatim, float(skeleton[k]), float(inside[k]), same_numbers, same_names)
+                 for k, (verbatim, same_numbers, same_names) in enumerate(evidence)]  # fmt: skip
+    return features.reshape(len(rows), len(PAIR_FEATURES)), described
