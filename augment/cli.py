@@ -45,6 +45,7 @@ def run(
     workers: Annotated[int, typer.Option(help="processes for symbolic generation")] = 2,
     embeddings: Annotated[str, typer.Option(help="contamination embeddings: auto, on, off")] = "auto",
     decontaminate: Annotated[bool, typer.Option(help="drop rows derived from GSM8K test")] = True,
+    judge: Annotated[Optional[str], typer.Option(help="an LLM (vLLM model) that decides undecided test pairs")] = None,
     model: Annotated[Optional[str], typer.Option(help="LLM: model name or path (vLLM)")] = None,
     endpoint: Annotated[Optional[str], typer.Option(help="LLM: OpenAI-compatible URL[,URL...] instead of vLLM")] = None,
     tensor_parallel_size: Annotated[int, typer.Option(help="LLM: GPUs per model replica")] = 1,
@@ -74,7 +75,7 @@ def run(
             n=n, seed=seed, source=source, generator=generator, mix=parse_mix(mix) if mix else {},
             max_per_source=max_per_source, include_original=include_original,
             templates=str(templates) if templates else None, chunk_size=chunk_size, allow_fewer=allow_fewer,
-            contamination=ContaminationConfig(enabled=decontaminate, embeddings=embeddings), llm=llm,
+            contamination=ContaminationConfig(enabled=decontaminate, embeddings=embeddings, judge=judge), llm=llm,
             out=str(out), name=name, agent_id=agent_id or default_agent_id(), announce=announce, workers=workers,
         )  # fmt: skip
     except ValueError as exc:

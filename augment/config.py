@@ -43,6 +43,7 @@ def parse_mix(text: str) -> dict[str, float]:
 class ContaminationConfig:
     enabled: bool = True
     embeddings: str = "auto"  # auto: a static embedding distilled from MiniLM when installed; on: require it; off: none
+    judge: str | None = None  # a vLLM model that decides the pairs the detector leaves undecided
 
     def __post_init__(self):
         if self.embeddings not in ("auto", "on", "off"):

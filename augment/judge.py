@@ -25,13 +25,19 @@ def judge_config(model: str) -> LLMConfig:
 def judge(detector: ContaminationDetector, questions: list, verdicts: list[Verdict], engine) -> list[Verdict]:
     """`verdicts` with every undecided question the judge calls the same problem flagged."""
     undecided = [i for i, verdict in enumerate(verdicts) if detector.undecided(verdict)]
-    requests = [Request(render("judge", question=questions[i], test_question=detector.test[verdicts[i].test_index]),
-                        n=1, seed=i, temperature=0.0, max_tokens=3, regex=ANSWER) for i in undecided]  # fmt: skip
+    same = ask(engine, detector, [questions[i] for i in undecided], [verdicts[i].test_index for i in undecided])
     judged = list(verdicts)
-    for i, texts in zip(undecided, engine.generate(requests)):
-        if texts[0].strip().lower().startswith("yes"):
+    for i, yes in zip(undecided, same):
+        if yes:
             judged[i] = Verdict(True, verdicts[i].test_index, verdicts[i].score, "judged")
     return judged
+
+
+def ask(engine, detector: ContaminationDetector, questions: list[str], test_indices: list[int]) -> list[bool]:
+    """For each question, whether the model calls it the same problem as its test question."""
+    requests = [Request(render("judge", question=q, test_question=detector.test[t]), n=1, seed=k, temperature=0.0,
+                        max_tokens=3, regex=ANSWER) for k, (q, t) in enumerate(zip(questions, test_indices))]  # fmt: skip
+    return [texts[0].strip().lower().startswith("yes") for texts in engine.generate(requests)]
 
 
 def make_judge(model: str):

@@ -161,7 +161,7 @@ class _Runner:
         for k in self.store.completed():
             indexed = self.store.load(k, "indexed")
             self.index.add(indexed["question"].to_list(), indexed["label"].to_list())
-        self._detector = None  # built on first use: symbolic rows arrive with verdicts from the workers
+        self._detector = self._judge = None  # built on first use: symbolic rows arrive with verdicts from the workers
         self.train_questions = train
         return stats
 
@@ -169,6 +169,13 @@ class _Runner:
         if self._detector is None and self.config.contamination.enabled:
             self._detector = make_detector(self.config.contamination.embeddings, self.train_questions)
         return self._detector
+
+    def judge(self):
+        if self._judge is None:
+            from augment.judge import make_judge
+
+            self._judge = make_judge(self.config.contamination.judge)
+        return self._judge
 
     def run_chunks(self, tasks: pl.DataFrame, show_progress: bool) -> int:
         """Run chunks until n rows survive or the tasks run out; returns the rows kept."""
@@ -247,7 +254,8 @@ class _Runner:
                                                               zip(candidates["question"], candidates["answer"])]))  # fmt: skip
         deduplicated, duplicates, dedup_stats = apply_stage(self._dedup_stage(), candidates)
         dropped.append(duplicates.with_columns(pl.lit("dedup").alias("stage")))
-        clean, contaminated, decontaminate_stats = apply_stage(decontaminate_stage(self.detector), deduplicated)
+        stage = decontaminate_stage(self.detector, self.judge if self.config.contamination.judge else None)
+        clean, contaminated, decontaminate_stats = apply_stage(stage, deduplicated)
         decontaminate_stats.seconds += contamination_seconds  # the verdicts the workers computed
         dropped.append(contaminated.with_columns(pl.lit("decontaminate").alias("stage")))
         rows = finalize_rows(clean, self.run_id)

@@ -294,3 +294,27 @@ def test_the_judge_decides_only_the_undecided_pairs(vllm_engine):
     answers = [texts[0] for texts in vllm_engine.generate(asked)]
     assert set(answers) <= {"yes", "no"}
     assert [v.reason == "judged" and v.contaminated for v in judged[1:]] == [a == "yes" for a in answers]
+
+
+def test_the_run_stage_asks_the_judge_about_worker_verdicts(vllm_engine):
+    """In `augment run --judge`, the decontaminate stage asks about the undecided rows the workers marked."""
+    from dataclasses import replace
+
+    import polars as pl
+
+    from augment.decontamination import decontaminate_stage, make_detector, with_verdicts
+    from augment.judge import ask
+    from augment.sources import load_embedded
+    from augment.stages import apply_stage
+
+    train, test = load_embedded("train").questions, load_embedded("test").questions
+    detector = make_detector("off", train)
+    detector.scorer = replace(detector.scorer, judge_floor=0.0)
+    frame = with_verdicts(pl.DataFrame({"question": [test[3], train[10], train[11]]}), detector)
+    undecided = frame["_contamination_undecided"].to_list()
+    assert undecided[0] is None and None not in undecided[1:]
+    kept, dropped, stats = apply_stage(decontaminate_stage(lambda: detector, lambda: vllm_engine), frame)
+    same = ask(vllm_engine, detector, [train[10], train[11]], undecided[1:])
+    assert stats.drops["contamination:verbatim"] == 1
+    assert stats.drops["contamination:judged"] == sum(same)
+    assert kept.height == 3 - 1 - sum(same)
