@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from augment.config import ContaminationConfig, LLMConfig, RunConfig, parse_mix
-from augment.lifetime import describe, writing
+from augment.lifetime import describe, remove_dead_temporaries, writing
 from augment.sources import SourceError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Verified synthetic grade-school math from GSM8K.")
@@ -193,7 +193,9 @@ def templates(
     missing = {"row": None, "question_annotated": None, "answer_annotated": None, "skipped": "malformed-input-row"}
     ordered = [records.get(i, missing | {"row": i}) for i in range(total)]
     try:
-        write_records(out, ordered)
+        with writing(out):
+            remove_dead_temporaries(out)
+            write_records(out, ordered)
     except OSError as exc:
         fail(describe(exc), code=1)
     reasons = Counter(r["skipped"] for r in ordered if r["skipped"])

@@ -46,16 +46,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def temporary_for(path: Path) -> Path:
-    """Where this process writes `path` before renaming it into place; removes the temporaries
-    of writers that are gone (a killed `augment templates --out X` leaves `X.tmp-PID`)."""
+def remove_dead_temporaries(path: Path) -> None:
+    """Remove the `<path>.tmp-PID` files of writers that are gone (a killed `augment templates --out X`
+    leaves `X.tmp-PID`); those of live writers stay."""
     prefix = f"{path.name}.tmp-"
     if path.parent.is_dir():
         for old in path.parent.iterdir():
             pid = old.name[len(prefix) :]
             if old.name.startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
                 remove(old)
-    return path.with_name(f"{prefix}{os.getpid()}")
+
+
+def temporary_for(path: Path) -> Path:
+    """Where this process writes `path` before renaming it into place, once dead writers' are gone."""
+    remove_dead_temporaries(path)
+    return path.with_name(f"{path.name}.tmp-{os.getpid()}")
 
 
 def remove(path: Path) -> None:

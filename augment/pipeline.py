@@ -27,9 +27,8 @@ from augment.lifetime import run_lock, writing
 from augment.plan import Eligibility, plan_tasks
 from augment.publish import find_published, publish_version, remove_abandoned_staging
 from augment.schema import finalize_rows, row_id
-from augment.sources import load_source
+from augment.sources import SourceError, load_source
 from augment.stages import DETAIL, DROP, Stage, StageStats, apply_stage, format_funnel, with_drops
-from augment.symbolic.generator import read_records
 from augment.verification import VerifyPolicy, verify_stage
 from dedup.index import DuplicateIndex
 from filters.calculator import check_solution
@@ -54,7 +53,7 @@ def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=
     source = load_source(config.source)
     identity = dict(source.identity)
     if config.templates:
-        read_records(config.templates)  # a malformed file fails here, in one line, not in the workers
+        _check_templates_file(Path(config.templates))
         identity["templates_sha256"] = hashlib.sha256(Path(config.templates).read_bytes()).hexdigest()
     run_id = config.fingerprint(identity)
     dataset_dir = Path(config.out) / config.name
@@ -109,6 +108,19 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     store.mark_published({"version_dir": str(version_dir), "n": config.n,
                           "announcement": str(announcement) if announcement else None})  # fmt: skip
     return RunResult(run_id, rows.height, version_dir, funnel, announcement)
+
+
+def _check_templates_file(path: Path) -> None:
+    """Here, in one line naming the line, rather than in the workers' initializer, which only breaks the pool."""
+    for line_no, line in enumerate(path.read_bytes().split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deeply
+            record = None
+        if not isinstance(record, dict) or not isinstance(record.get("row"), int):
+            raise SourceError(f"templates file {path} line {line_no}: not a JSON object with an integer row")
 
 
 def _finish_announcement(config, store, published: Path, run_id: str, log) -> RunResult:

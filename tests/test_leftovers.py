@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, augment_cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")]
@@ -184,8 +183,7 @@ def test_a_held_run_lock_is_exclusive(tmp_path, helper):
         assert not held
     holder.kill()
     holder.wait()
-    with run_lock(lock, wait=False) as held:
+    with run_lock(lock, wait=False) as held, open(lock) as other:
         assert held
-        with open(lock) as other:  # another open file description conflicts while the lock is held
-            with pytest.raises(BlockingIOError):
-                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(BlockingIOError):  # another open file description conflicts while the lock is held
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import ROOT, augment_cli
 
 from augment.sources import load_source
-from conftest import ROOT, augment_cli
 
 RUN = ["run", "--n", "20", "--embeddings", "off", "--quiet", "--no-announce"]
 
@@ -58,7 +58,7 @@ def hostile(tmp_path_factory) -> Path:
     ids=["zero-row-parquet-run", "zero-row-parquet-templates", "nested-json-run", "nested-json-templates",
          "nested-json-templates-file", "negative-seed", "nan-mix", "inf-mix", "negative-mix", "out-is-a-file",
          "templates-out-is-a-directory", "name-with-newline", "agent-id-with-newline", "push-target-with-newline",
-         "audit-report-into-missing-directory"],  # fmt: skip
+         "audit-report-into-missing-directory"],
 )
 def test_hostile_input_is_one_line(hostile, small_source, args, needles):
     args = [a.replace("{d}", str(hostile)) for a in args]
@@ -85,7 +85,8 @@ def test_nested_json_among_good_rows_is_a_counted_drop(tmp_path, train_rows):
 def mount_namespace_available() -> bool:
     if os.geteuid() != 0 or not shutil.which("unshare"):
         return False
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True)
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], check=False,
+                           capture_output=True)  # fmt: skip
     return probe.returncode == 0
 
 
@@ -97,8 +98,8 @@ def in_mount_namespace(script: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run a shell script in a private mount namespace: its mounts vanish with it."""
     env = os.environ | {"AUGMENT_AGENT_ID": "tester", "PYTHONUNBUFFERED": "1", "AUGMENT": f"{sys.executable} -m augment.cli",
                         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}  # fmt: skip
-    return subprocess.run(["unshare", "-m", "bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=900)  # fmt: skip
+    return subprocess.run(["unshare", "-m", "bash", "-c", script], check=False, cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=900)  # fmt: skip
 
 
 @needs_mounts

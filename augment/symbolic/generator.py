@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from augment.lifetime import die_with_parent, temporary_for, writing
+from augment.lifetime import die_with_parent
 from augment.schema import POLARS_SCHEMA, verification
-from augment.sources import EMBEDDED_DIR, SourceError
+from augment.sources import EMBEDDED_DIR
 from augment.symbolic.annotated import TemplateFormatError, parse_annotated, to_annotated
 from augment.symbolic.compiled import CompiledTemplate
 from augment.symbolic.template import TemplateSkip, derive_template
@@ -96,32 +96,18 @@ def compile_records(records: list[dict], rows: set[int], excluded: dict[int, str
 
 
 def read_records(path: str | Path) -> list[dict]:
-    """The records of an `augment templates` file; a line that is not one raises SourceError naming it."""
-    records = []
-    for line_no, line in enumerate(Path(path).read_bytes().split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deeply
-            record = None
-        if not isinstance(record, dict) or not isinstance(record.get("row"), int):
-            raise SourceError(f"templates file {path} line {line_no}: not a JSON object with an integer row")
-        records.append(record)
-    return records
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
 
 
 def write_records(path: Path, records: list[dict]) -> None:
     """Write records as JSON lines, atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = temporary_for(path)
-    try:
-        with writing(path), open(temporary, "w", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    os.replace(temporary, path)
 
 
 def cache_key(frame: pl.DataFrame) -> str:
