@@ -47,8 +47,8 @@ def find_published(dataset_dir: Path, run_id: str, n: int) -> Path | None:
     """The version a run with this id and size already published, if any."""
     for version in reversed(versions(dataset_dir)):
         data = read_manifest(dataset_dir / f"v{version}")
-        if isinstance(data, dict) and data.get("run_id") == run_id and isinstance(data.get("config"), dict) \
-                and data["config"].get("n") == n:  # fmt: skip
+        config = data.get("config") if isinstance(data, dict) else None  # a tampered manifest is not ours
+        if isinstance(config, dict) and data.get("run_id") == run_id and config.get("n") == n:
             return dataset_dir / f"v{version}"
     return None
 
