@@ -58,6 +58,15 @@ def dead(pid: int) -> bool:
     return state(pid) in (None, "Z", "X")
 
 
+def kill_group(process: subprocess.Popen) -> None:
+    """After the test, whatever it asserted: the run and every process it started."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
 def leftovers(root: Path) -> list[str]:
     return sorted(str(p) for p in root.rglob("*") if ".tmp-" in p.name or p.name.startswith(".publish-"))
 
@@ -101,10 +110,7 @@ def test_workers_die_with_a_run_killed_by_sigkill(small_source, tmp_path):
         process.wait()
         assert poll(lambda: all(dead(pid) for pid in workers), limit=60), [state(p) for p in workers]
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_group(process)
 
 
 def test_two_identical_runs_at_once_publish_once(small_source, tmp_path):
@@ -112,7 +118,7 @@ def test_two_identical_runs_at_once_publish_once(small_source, tmp_path):
     find the version the first one published."""
     out = tmp_path / "artifacts" / "data"
     first = subprocess.Popen(run_args(small_source, out, 600), cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
     second_log = tmp_path / "second.log"
     try:
         assert poll(lambda: any(out.glob("*/.runs/*/chunks/000000")) or first.poll() is not None)
@@ -127,8 +133,7 @@ def test_two_identical_runs_at_once_publish_once(small_source, tmp_path):
             first_out, first_err = first.communicate(timeout=600)
             assert second.wait(timeout=600) == 0, second_log.read_text()
     finally:
-        first.send_signal(signal.SIGCONT)
-        first.kill()
+        kill_group(first)
     assert first.returncode == 0, first_err
     dataset = out / "tester-gsm8k-aug"
     assert sorted(p.name for p in dataset.glob("v*")) == ["v1"]
