@@ -77,7 +77,7 @@ def _jsonl_column(file: Path, field: str) -> list:
             continue
         try:
             record = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             values.append(None)
             continue
         seen_field = seen_field or (isinstance(record, dict) and field in record)

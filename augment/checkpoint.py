@@ -4,7 +4,8 @@
 rows with reasons, the questions it added to the dedup index, its counters and the slice
 of the task stream it covered (chunks shrink near the end of a run). A chunk
 is written into a temporary directory and renamed into place: it exists whole or not at
-all, whatever moment the process is killed.
+all, whatever moment the process is killed. Only the holder of `<dataset>/.runs/<run_id>.lock`
+writes here, so whatever temporary it finds was left by a killed run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from pathlib import Path
 
 import polars as pl
 
+from augment.lifetime import remove, temporary_for, writing
 from augment.stages import StageStats
+
+
+def lock_path(dataset_dir: Path, run_id: str) -> Path:
+    """Beside the run's store, so that discarding the store keeps the lock."""
+    return dataset_dir / ".runs" / f"{run_id}.lock"
 
 
 @dataclass
@@ -37,8 +44,8 @@ class RunStore:
     def open(self, description: dict) -> bool:
         """Create or reopen the store; True when it already holds work to resume."""
         self.chunks.mkdir(parents=True, exist_ok=True)
-        for partial in self.chunks.glob("*.tmp-*"):
-            shutil.rmtree(partial, ignore_errors=True)
+        for partial in (*self.chunks.glob("*.tmp-*"), *self.root.glob("*.tmp-*")):
+            remove(partial)
         path = self.root / "run.json"
         if not path.exists():
             _write_json_atomic(path, description)
@@ -55,16 +62,17 @@ class RunStore:
     def commit(self, index: int, chunk: Chunk) -> None:
         final = self.chunks / f"{index:06d}"
         temporary = self.chunks / f"{index:06d}.tmp-{os.getpid()}"
-        temporary.mkdir(parents=True, exist_ok=True)
-        chunk.rows.write_parquet(temporary / "rows.parquet")
-        chunk.drops.write_parquet(temporary / "drops.parquet")
-        chunk.indexed.write_parquet(temporary / "indexed.parquet")
-        (temporary / "stats.json").write_text(json.dumps([s.to_dict() for s in chunk.stats]))
-        (temporary / "tasks.json").write_text(json.dumps(list(chunk.tasks)))
         try:
-            os.rename(temporary, final)
-        except OSError:  # another process committed the same chunk (same run, same content)
-            shutil.rmtree(temporary, ignore_errors=True)
+            with writing(final):
+                temporary.mkdir(parents=True, exist_ok=True)
+                chunk.rows.write_parquet(temporary / "rows.parquet")
+                chunk.drops.write_parquet(temporary / "drops.parquet")
+                chunk.indexed.write_parquet(temporary / "indexed.parquet")
+                (temporary / "stats.json").write_text(json.dumps([s.to_dict() for s in chunk.stats]))
+                (temporary / "tasks.json").write_text(json.dumps(list(chunk.tasks)))
+                os.rename(temporary, final)
+        finally:
+            remove(temporary)  # after a failed write; a no-op after the rename
 
     def load(self, index: int, part: str) -> pl.DataFrame:
         return pl.read_parquet(self.chunks / f"{index:06d}" / f"{part}.parquet")
@@ -88,6 +96,10 @@ class RunStore:
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:
-    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    temporary.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(temporary, path)
+    temporary = temporary_for(path)
+    try:
+        with writing(path):
+            temporary.write_text(json.dumps(data, indent=2, default=str))
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

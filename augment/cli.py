@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from augment.config import ContaminationConfig, LLMConfig, RunConfig, parse_mix
+from augment.lifetime import describe, remove_dead_temporaries, writing
 from augment.sources import SourceError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Verified synthetic grade-school math from GSM8K.")
@@ -82,6 +83,8 @@ def run(
         fail(str(exc))
     if templates is not None and not templates.is_file():
         fail(f"templates file {templates} does not exist")
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is not a directory")
     if dry_run:
         from augment.llm.prompts import dry_run as print_prompts
 
@@ -93,6 +96,8 @@ def run(
         fail(str(exc))
     except (RunError, SandboxUnavailable) as exc:
         fail(str(exc), code=1)
+    except OSError as exc:  # disk full, read-only filesystem, ...: the path and the reason
+        fail(describe(exc), code=1)
     if result.announcement:
         typer.echo(f"announced in {result.announcement}")
 
@@ -143,6 +148,9 @@ def audit(
 
     from rich.progress import Progress
 
+    for path in (report, html):
+        if path is not None and not path.parent.is_dir():
+            fail(f"cannot write {path}: {path.parent} is not a directory")
     try:
         values = load_field(source, field)
         with Progress(transient=True, disable=len(values) < 10_000) as progress:
@@ -151,10 +159,15 @@ def audit(
                                on_progress=lambda done: progress.update(bar, completed=done))  # fmt: skip
     except (SourceError, RuntimeError) as exc:
         fail(str(exc))
-    if report:
-        write_report(result, report)
-    if html:
-        write_html(result, html, source)
+    try:
+        if report:
+            with writing(report):
+                write_report(result, report)
+        if html:
+            with writing(html):
+                write_html(result, html, source)
+    except OSError as exc:
+        fail(describe(exc), code=1)
     reasons = ", ".join(f"{reason} {count:,}" for reason, count in result.by_reason().most_common())
     typer.echo(f"{result.rows:,} rows, {result.flagged:,} flagged" + (f" ({reasons})" if reasons else ""))
     if fail_on_contamination and result.flagged:
@@ -173,6 +186,8 @@ def templates(
     from augment.sources import load_path
     from augment.symbolic.generator import annotation_records, write_records
 
+    if out.is_dir():
+        fail(f"--out {out} is a directory")
     try:
         data = load_path(source)
     except SourceError as exc:
@@ -181,7 +196,12 @@ def templates(
     total = data.frame.height + sum(data.malformed.values())
     missing = {"row": None, "question_annotated": None, "answer_annotated": None, "skipped": "malformed-input-row"}
     ordered = [records.get(i, missing | {"row": i}) for i in range(total)]
-    write_records(out, ordered)
+    try:
+        with writing(out):
+            remove_dead_temporaries(out)
+            write_records(out, ordered)
+    except OSError as exc:
+        fail(describe(exc), code=1)
     reasons = Counter(r["skipped"] for r in ordered if r["skipped"])
     templated = total - sum(reasons.values())
     typer.echo(f"{templated:,} of {total:,} rows templated ({templated / max(total, 1):.1%}); wrote {out}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ DEFAULT_MIX = {
     "symbolic": {"renumber": 0.6, "rename": 0.2, "backward": 0.2},
     "llm": {"rephrase": 0.3, "resolve": 0.3, "llm_backward": 0.1, "harder": 0.15, "distractor": 0.15},
 }
-_AGENT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_AGENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # whole strings only: fullmatch
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -105,24 +106,27 @@ class RunConfig:
     def __post_init__(self):
         if self.n < 1:
             raise ValueError("n must be at least 1")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0 (got {self.seed})")
         if self.generator not in DEFAULT_MIX:
             raise ValueError(f"generator must be one of {', '.join(DEFAULT_MIX)}")
         self.mix = dict(self.mix or DEFAULT_MIX[self.generator])
         unknown = [m for m in self.mix if m not in METHODS or m == "original"]
         if unknown:
             raise ValueError(f"unknown method(s) in mix: {', '.join(unknown)} (known: {', '.join(METHODS[1:])})")
-        if any(share < 0 for share in self.mix.values()) or sum(self.mix.values()) <= 0:
-            raise ValueError("mix shares must be >= 0 and not all zero")
+        shares = self.mix.values()
+        if not all(math.isfinite(share) and share >= 0 for share in shares) or not 0 < sum(shares) < math.inf:
+            raise ValueError(f"mix shares must be finite, >= 0 and not all zero (got {self.mix})")
         total = sum(self.mix.values())
         self.mix = {m: share / total for m, share in self.mix.items() if share > 0}
         if self.uses_llm and not (self.llm.model or self.llm.endpoints):
             raise ValueError(f"methods {', '.join(m for m in self.mix if m in LLM_METHODS)} need --model or --endpoint")
         if self.max_per_source < 1 or self.chunk_size < 1 or self.workers < 1:
             raise ValueError("max_per_source, chunk_size and workers must be at least 1")
-        if not _AGENT_ID_RE.match(self.agent_id):
+        if not _AGENT_ID_RE.fullmatch(self.agent_id):
             raise ValueError(f"agent id {self.agent_id!r} must be 1-64 letters, digits, '.', '_' or '-'")
         self.name = self.name or f"{self.agent_id}-gsm8k-aug"
-        if not _AGENT_ID_RE.match(self.name):
+        if not _AGENT_ID_RE.fullmatch(self.name):
             raise ValueError(f"dataset name {self.name!r} must be 1-64 letters, digits, '.', '_' or '-'")
 
     @property

@@ -19,14 +19,15 @@ from pathlib import Path
 import polars as pl
 
 from augment import __version__
-from augment.announce import announce
-from augment.checkpoint import Chunk, RunStore
+from augment.announce import announce, message_board
+from augment.checkpoint import Chunk, RunStore, lock_path
 from augment.config import LLM_METHODS, RunConfig
 from augment.decontamination import decontaminate_stage, make_detector
+from augment.lifetime import run_lock, writing
 from augment.plan import Eligibility, plan_tasks
-from augment.publish import find_published, publish_version
+from augment.publish import find_published, publish_version, remove_abandoned_staging
 from augment.schema import finalize_rows, row_id
-from augment.sources import load_source
+from augment.sources import SourceError, load_source
 from augment.stages import DETAIL, DROP, Stage, StageStats, apply_stage, format_funnel, with_drops
 from augment.verification import VerifyPolicy, verify_stage
 from dedup.index import DuplicateIndex
@@ -52,9 +53,20 @@ def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=
     source = load_source(config.source)
     identity = dict(source.identity)
     if config.templates:
+        _check_templates_file(Path(config.templates))
         identity["templates_sha256"] = hashlib.sha256(Path(config.templates).read_bytes()).hexdigest()
     run_id = config.fingerprint(identity)
     dataset_dir = Path(config.out) / config.name
+
+    def waiting() -> None:
+        log(f"another process is running {run_id} (the same settings); waiting for it to finish")
+
+    with run_lock(lock_path(dataset_dir, run_id), on_wait=waiting):  # identical runs publish once
+        remove_abandoned_staging(dataset_dir, run_id)
+        return _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log)
+
+
+def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log) -> RunResult:
     store = RunStore(dataset_dir / ".runs" / run_id)
     if not resume:
         store.discard()
@@ -87,13 +99,28 @@ def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=
     drops = pl.concat([store.load(k, "drops") for k in store.completed()], how="diagonal_relaxed")
     beyond = Counter({"publish:beyond-n": kept - rows.height}) if kept > rows.height else Counter()
     funnel.append(StageStats("publish", kept, rows.height, beyond))
-    version_dir = publish_version(dataset_dir, rows, drops, config, identity, run_id, funnel)
+    with writing(dataset_dir):
+        version_dir = publish_version(dataset_dir, rows, drops, config, identity, run_id, funnel)
     log(f"published {rows.height:,} rows to {version_dir}")
     log(format_funnel(funnel))
-    announcement = announce(config, version_dir, rows.height, funnel) if config.announce else None
+    with writing(message_board(Path(config.out))):
+        announcement = announce(config, version_dir, rows.height, funnel) if config.announce else None
     store.mark_published({"version_dir": str(version_dir), "n": config.n,
                           "announcement": str(announcement) if announcement else None})  # fmt: skip
     return RunResult(run_id, rows.height, version_dir, funnel, announcement)
+
+
+def _check_templates_file(path: Path) -> None:
+    """Here, in one line naming the line, rather than in the workers' initializer, which only breaks the pool."""
+    for line_no, line in enumerate(path.read_bytes().split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deeply
+            record = None
+        if not isinstance(record, dict) or not isinstance(record.get("row"), int):
+            raise SourceError(f"templates file {path} line {line_no}: not a JSON object with an integer row")
 
 
 def _finish_announcement(config, store, published: Path, run_id: str, log) -> RunResult:

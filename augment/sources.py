@@ -148,6 +148,8 @@ def _rows_from_jsonl(raw: bytes, name: str) -> SourceData:
             reason = "not UTF-8"
         except json.JSONDecodeError:
             reason = "not JSON"
+        except RecursionError:
+            reason = "JSON nested too deeply"
         else:
             reason = _row_problem(record) if isinstance(record, dict) else "not a JSON object"
         if reason:
@@ -176,7 +178,7 @@ def _rows_from_frame(frame: pl.DataFrame, name: str) -> SourceData:
             malformed[reason] += 1
             examples.append(f"{name} row {i}: {reason}")
         keep.append(reason is None)
-    kept = frame.with_row_index("source_index").filter(pl.Series(keep)).select(
+    kept = frame.with_row_index("source_index").filter(pl.Series(keep, dtype=pl.Boolean)).select(
         pl.col("source_index").cast(pl.Int64), pl.col("question").cast(pl.String), pl.col("answer").cast(pl.String)
     )
     return _nonempty(SourceData(kept, {}, malformed, examples[:20]), name)

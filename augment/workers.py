@@ -3,12 +3,14 @@ the sources (source_index % workers) and runs the generate and verify stages on 
 
 Sharding by source means each worker derives a share of the templates at start-up (the
 expensive part, done in parallel) and draws each source's assignments once. Processes
-are spawned, not forked: the parent may already run polars and vLLM threads.
+are spawned, not forked: the parent may already run polars and vLLM threads. They die with
+their parent, even when it is killed with SIGKILL.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -16,6 +18,7 @@ import polars as pl
 
 from augment.config import ContaminationConfig
 from augment.decontamination import make_detector, with_verdicts
+from augment.lifetime import die_with_parent
 from augment.stages import Stage, StageStats, apply_stage, with_drops
 from augment.symbolic.generator import (
     SymbolicGenerator,
@@ -32,9 +35,10 @@ from filters import embeddings
 _STATE: dict = {}
 
 
-def _start(frame: pl.DataFrame, seed: int, max_per_source: int, records_file: str | None, policy: VerifyPolicy,
-           contamination: ContaminationConfig, train_questions: list[str]) -> None:  # fmt: skip
+def _start(parent: int, frame: pl.DataFrame, seed: int, max_per_source: int, records_file: str | None,
+           policy: VerifyPolicy, contamination: ContaminationConfig, train_questions: list[str]) -> None:  # fmt: skip
     """Compile this shard's templates: from a records file when given, else derived here."""
+    die_with_parent(parent)
     records = read_records(records_file) if records_file else annotation_records(frame, workers=1)
     templates = compile_records(records, set(frame["source_index"].to_list()), {})
     originals = dict(zip(frame["source_index"].to_list(), zip(frame["question"].to_list(), frame["answer"].to_list())))
@@ -84,7 +88,7 @@ class SymbolicWorkers:
         train = sources["question"].to_list()
         self._pools = [
             ProcessPoolExecutor(1, mp_context=context, initializer=_start,
-                                initargs=(sources.filter(pl.col("source_index") % workers == rank), seed,
+                                initargs=(os.getpid(), sources.filter(pl.col("source_index") % workers == rank), seed,
                                           max_per_source, records_file, policy, contamination, train))
             for rank in range(workers)
         ]  # fmt: skip

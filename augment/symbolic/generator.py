@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from augment.lifetime import die_with_parent
 from augment.schema import POLARS_SCHEMA, verification
 from augment.sources import EMBEDDED_DIR
 from augment.symbolic.annotated import TemplateFormatError, parse_annotated, to_annotated
@@ -61,7 +62,7 @@ def annotate_frame(frame: pl.DataFrame, workers: int = 2) -> list[tuple[str | No
         return _annotate_many(rows)
     size = -(-len(rows) // (workers * 4))
     batches = [rows[i : i + size] for i in range(0, len(rows), size)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, die_with_parent, (os.getpid(),)) as pool:
         return [item for batch in pool.map(_annotate_many, batches) for item in batch]
 
 

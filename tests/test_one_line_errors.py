@@ -1,0 +1,147 @@
+"""Hostile files and arguments end in one line naming the problem and a non-zero exit, never a
+traceback; with the real command in a subprocess and real files."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import ROOT, augment_cli
+
+from augment.sources import load_source
+
+RUN = ["run", "--n", "20", "--embeddings", "off", "--quiet", "--no-announce"]
+
+
+def one_line_failure(result: subprocess.CompletedProcess, *needles: str) -> str:
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr and "───" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("hostile")
+    pl.DataFrame(schema={"question": pl.String, "answer": pl.String}).write_parquet(directory / "zero.parquet")
+    (directory / "nested.jsonl").write_text("[" * 100_000 + "\n")
+    (directory / "a-file").write_text("not a directory")
+    return directory
+
+
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["run", "--source", "{d}/zero.parquet"], ["zero.parquet", "no usable rows"]),
+        (["templates", "{d}/zero.parquet", "--out", "{d}/t.jsonl"], ["zero.parquet", "no usable rows"]),
+        (["run", "--source", "{d}/nested.jsonl"], ["nested.jsonl line 1", "nested too deeply"]),
+        (["templates", "{d}/nested.jsonl", "--out", "{d}/t.jsonl"], ["nested.jsonl line 1", "nested too deeply"]),
+        (["run", "--templates", "{d}/nested.jsonl"], ["nested.jsonl line 1"]),
+        (["run", "--seed", "-1"], ["seed must be >= 0"]),
+        (["run", "--mix", "renumber=nan"], ["finite"]),
+        (["run", "--mix", "renumber=inf,rename=1"], ["finite"]),
+        (["run", "--mix", "renumber=-1,rename=1"], [">= 0"]),
+        (["run", "--out", "{d}/a-file"], ["a-file is not a directory"]),
+        (["templates", "{d}/nested.jsonl", "--out", "{d}"], ["is a directory"]),
+        (["run", "--name", "abc\n"], ["dataset name"]),
+        (["run", "--agent-id", "abc\n"], ["agent id"]),
+        (["push", "{d}", "--to", "hf://datasets/a/b\n"], ["expected hf://datasets"]),
+        (["audit", "{d}/nested.jsonl", "--report", "{d}/missing/report.jsonl"], ["missing/report.jsonl"]),
+    ],
+    ids=["zero-row-parquet-run", "zero-row-parquet-templates", "nested-json-run", "nested-json-templates",
+         "nested-json-templates-file", "negative-seed", "nan-mix", "inf-mix", "negative-mix", "out-is-a-file",
+         "templates-out-is-a-directory", "name-with-newline", "agent-id-with-newline", "push-target-with-newline",
+         "audit-report-into-missing-directory"],
+)
+def test_hostile_input_is_one_line(hostile, small_source, args, needles):
+    args = [a.replace("{d}", str(hostile)) for a in args]
+    if args[0] == "run":
+        args = [*RUN, "--out", str(hostile / "out"), *(["--source", str(small_source)] if "--source" not in args
+                                                      else []), *args[1:]]  # fmt: skip
+    one_line_failure(augment_cli(*args, cwd=hostile), *needles)
+    assert not any("\n" in p.name for p in hostile.rglob("*"))
+    assert not list(hostile.glob("out/*/v*"))
+
+
+def test_nested_json_among_good_rows_is_a_counted_drop(tmp_path, train_rows):
+    source = tmp_path / "train.jsonl"
+    source.write_text(json.dumps(train_rows[0]) + "\n" + "[" * 100_000 + "\n" + json.dumps(train_rows[1]) + "\n")
+    data = load_source(str(source))
+    assert data.frame.height == 2 and data.malformed == {"JSON nested too deeply": 1}
+    report = tmp_path / "report.jsonl"
+    audited = augment_cli("audit", str(source), "--report", str(report), "--embeddings", "off", cwd=tmp_path)
+    assert audited.returncode == 0 and "Traceback" not in audited.stderr, audited.stderr
+    assert [json.loads(line)["reason"].startswith("invalid") for line in report.read_text().splitlines()] == \
+        [False, True, False]  # fmt: skip
+
+
+def mount_namespace_available() -> bool:
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], check=False,
+                           capture_output=True)  # fmt: skip
+    return probe.returncode == 0
+
+
+needs_mounts = pytest.mark.skipif(not mount_namespace_available(),
+                                  reason="mounting a tmpfs needs root and mount namespaces (unshare -m)")  # fmt: skip
+
+
+def in_mount_namespace(script: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run a shell script in a private mount namespace: its mounts vanish with it."""
+    env = os.environ | {"AUGMENT_AGENT_ID": "tester", "PYTHONUNBUFFERED": "1", "AUGMENT": f"{sys.executable} -m augment.cli",
+                        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}  # fmt: skip
+    return subprocess.run(["unshare", "-m", "bash", "-c", script], check=False, cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=900)  # fmt: skip
+
+
+@needs_mounts
+@pytest.mark.slow
+@pytest.mark.parametrize("size", ["100k", "200k"], ids=["full-while-checkpointing", "full-while-publishing"])
+def test_disk_full_is_one_line_and_the_run_resumes_when_there_is_room(small_source, tmp_path, size):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    out = disk / "artifacts" / "data"
+    run = f"$AUGMENT run --n 100 --source {small_source} --max-per-source 4 --chunk-size 32 --out {out} " \
+          "--embeddings off --quiet"  # fmt: skip
+    script = f"""
+        mount -t tmpfs -o size={size} tmpfs {disk} || exit 90
+        {run} 2> {tmp_path}/full.err; echo $? > {tmp_path}/full.rc
+        find {disk} > {tmp_path}/full.files
+        mount -o remount,size=64m {disk}
+        {run} && $AUGMENT verify {out}/tester-gsm8k-aug/v1
+    """
+    result = in_mount_namespace(script, tmp_path)
+    assert result.returncode == 0, result.stderr
+    full = subprocess.CompletedProcess([], int((tmp_path / "full.rc").read_text()), "", (tmp_path / "full.err").read_text())
+    one_line_failure(full, str(out), "No space left on device")
+    files = (tmp_path / "full.files").read_text().splitlines()
+    assert not [f for f in files if "/v1" in f or ".publish-" in f or ".tmp-" in f], files
+    assert "all shards match" in result.stdout
+
+
+@needs_mounts
+def test_read_only_filesystem_is_one_line(small_source, tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    (disk / "t.jsonl").write_text("")
+    commands = [
+        ["run", *RUN[1:], "--source", str(small_source), "--out", str(disk / "data")],
+        ["templates", str(small_source), "--out", str(disk / "t.jsonl"), "--workers", "1"],
+        ["audit", str(small_source), "--report", str(disk / "report.jsonl"), "--embeddings", "off"],
+    ]
+    lines = " ".join(f"$AUGMENT {' '.join(c)} 2> {tmp_path}/{i}.err; echo $? > {tmp_path}/{i}.rc;"
+                     for i, c in enumerate(commands))  # fmt: skip
+    result = in_mount_namespace(f"mount --bind -o ro {disk} {disk} || exit 90; {lines}", tmp_path)
+    assert result.returncode == 0, result.stderr
+    for i, command in enumerate(commands):
+        rc, err = int((tmp_path / f"{i}.rc").read_text()), (tmp_path / f"{i}.err").read_text()
+        one_line_failure(subprocess.CompletedProcess(command, rc, "", err), str(disk), "Read-only file system")
+    assert sorted(p.name for p in disk.iterdir()) == ["t.jsonl"]
