@@ -58,7 +58,7 @@ def run_program(code: str, limits: SandboxLimits = SandboxLimits()) -> ProgramRe
     or the last line it printed."""
     process = subprocess.Popen(
         [sys.executable, "-I", "-S", str(CHILD), str(limits.cpu_seconds), str(limits.memory_mb << 20),
-         str(limits.output_kb << 10)],
+         str(limits.output_kb << 10), str(os.getpid())],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         cwd="/", env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True,
     )  # fmt: skip

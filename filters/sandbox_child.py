@@ -34,11 +34,11 @@ class IsolationUnavailable(Exception):
     """The kernel refused a namespace: the program must not run at all."""
 
 
-def isolate(cpu_seconds: int, memory_bytes: int, output_bytes: int) -> None:
+def isolate(cpu_seconds: int, memory_bytes: int, output_bytes: int, parent: int) -> None:
     """Enter fresh namespaces, pivot into an empty tmpfs, drop every privilege, set hard limits.
 
     Returns only in the sandboxed process (pid 1 of its own pid namespace); the process that
-    called it waits and exits with its status."""
+    called it waits and exits with its status. Both die when their parent does (`parent`: its pid)."""
     import ctypes  # only here, before the hook; removed from sys.modules afterwards
 
     libc = ctypes.CDLL(None, use_errno=True)
@@ -47,6 +47,9 @@ def isolate(cpu_seconds: int, memory_bytes: int, output_bytes: int) -> None:
         if result != 0:
             raise IsolationUnavailable(f"{what}: {os.strerror(ctypes.get_errno())}")
 
+    check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "parent-death signal")
+    if os.getppid() != parent:  # the service died before the line above: nobody waits for a result
+        os._exit(1)
     as_root = os.geteuid() == 0
     outer_uid, outer_gid = os.geteuid(), os.getegid()
     namespaces = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
@@ -190,12 +193,12 @@ def emit(result: dict) -> None:
 
 
 def main() -> None:
-    cpu, memory, output = (int(arg) for arg in sys.argv[1:4])
+    cpu, memory, output, parent = (int(arg) for arg in sys.argv[1:5])
     source = sys.stdin.buffer.read().decode("utf-8", "replace")
     for module in ALLOWED_MODULES:  # before isolating: afterwards no file of the host is visible
         __import__(module)
     try:
-        isolate(cpu, memory, output)
+        isolate(cpu, memory, output, parent)
     except (IsolationUnavailable, OSError) as exc:
         return emit({"ok": False, "kind": "unavailable", "error": str(exc)})
     try:  # under the limits: a hostile program can be costly to compile

@@ -84,7 +84,7 @@ def run_kernel_probe(repo: str, spec: dict) -> None:
     import sandbox_child
 
     try:
-        sandbox_child.isolate(cpu_seconds=5, memory_bytes=512 << 20, output_bytes=1 << 16)
+        sandbox_child.isolate(cpu_seconds=5, memory_bytes=512 << 20, output_bytes=1 << 16, parent=os.getppid())
     except (sandbox_child.IsolationUnavailable, OSError) as exc:
         return print(json.dumps({"unavailable": str(exc)}))
     exec(KERNEL_PROBE, {"SPEC": json.dumps(spec), "ctypes": ctypes, "socket": socket})

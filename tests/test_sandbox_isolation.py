@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from filters.sandbox import SandboxLimits, SandboxUnavailable, _interpret, run_programs
+from filters.sandbox import CHILD, SandboxLimits, SandboxUnavailable, _interpret, run_programs
 
 REPO = Path(__file__).resolve().parents[1]
 ATTACKS = REPO / "tests" / "sandbox_attacks.py"
@@ -126,3 +126,31 @@ def test_a_machine_without_isolation_refuses_in_one_line():
     with pytest.raises(SandboxUnavailable, match="cannot isolate programs on this machine") as raised:
         _interpret(0, refusal)
     assert "\n" not in str(raised.value)
+
+
+def test_a_sandboxed_program_dies_with_the_service():
+    """SIGKILL the process that runs a sleeping program: the sandbox processes go too (parent-death signals)."""
+    marker = "37"  # a CPU limit no other test uses: it names this test's sandbox processes
+    driver = (f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom filters.sandbox import SandboxLimits, run_program\n"
+              f"print('started', flush=True)\nrun_program('import time\\ntime.sleep(600)', "
+              f"SandboxLimits(cpu_seconds={marker}, wall_seconds=600))\n")  # fmt: skip
+    service = subprocess.Popen([sys.executable, "-c", driver], stdout=subprocess.PIPE, text=True)
+    assert service.stdout.readline().strip() == "started"
+
+    def sandboxes() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if entry.name.isdigit() and str(CHILD).encode() in argv and marker.encode() in argv:
+                found.append(int(entry.name))
+        return found
+
+    while not sandboxes():  # the program has started
+        assert service.poll() is None
+    service.kill()
+    service.wait()
+    while sandboxes():  # gone without anyone waiting for its wall time (pytest's own timeout bounds this)
+        os.sched_yield()
