@@ -52,6 +52,9 @@ PAIR_FEATURES = (
     "inside_high",  # max(0, x - 0.8) of skeleton and test_inside,
     "cover_high",  # max(0, number_cover - 0.7),
     "lift_high",  # max(0, static_lift - 3)
+    "numbers_equal",  # the question states exactly the test's numbers, as rephrasings do
+    "numbers_equal_strength",  # ... times number_strength: rare numbers, all of them, and no other
+    "extra_numbers",  # rarity-weighted share of the question's numbers that the test does not state
 )
 
 
@@ -103,7 +106,7 @@ def pair_features(
 ) -> tuple[np.ndarray, list[PairEvidence]]:  # fmt: skip
     """PAIR_FEATURES for each (query row, test column) pair, whose tfidf/static/lift are given,
     and the evidence that names each pair's reason."""
-    measured = np.zeros((len(rows), 6))  # LCS of skeletons, lengths, number cover and strength, LCS of structures
+    measured = np.zeros((len(rows), 7))  # LCS of skeletons, lengths, numbers: cover, strength, extra; LCS of structures
     evidence = []
     for k, (row, column) in enumerate(zip(rows.tolist(), columns.tolist())):
         q, t = query.skeletons[row], test.skeletons[column]
@@ -111,19 +114,24 @@ def pair_features(
         test_numbers = test.numbers[column]
         total = sum(number_weight(n) * c for n, c in test_numbers.items())
         shared = sum(number_weight(n) * c for n, c in (test_numbers & query.numbers[row]).items())
+        stated = sum(number_weight(n) * c for n, c in query.numbers[row].items())
         structure = test.structures[column]
         structure_inside = LCSseq.similarity(query.structures[row], structure) / max(len(structure), 1)
-        measured[k] = (common, len(q), len(t), shared / total if total else 0.0, shared, structure_inside)
+        extra = (stated - shared) / stated if stated else 0.0
+        measured[k] = (common, len(q), len(t), shared / total if total else 0.0, shared, extra, structure_inside)
         evidence.append((query.normalized[row] == test.normalized[column], query.numbers[row] == test_numbers,
                          query.names[row] == test.names[column]))  # fmt: skip
-    common, query_words, test_words, cover, shared, structure_inside = measured.T
+    common, query_words, test_words, cover, shared, extra, structure_inside = measured.T
+    equal = np.array([same_numbers and bool(test.numbers[c]) for (_, same_numbers, _), c in zip(evidence, columns.tolist())],
+                     dtype=np.float64)  # fmt: skip
     skeleton = 2 * common / np.maximum(query_words + test_words, 1)
     test_inside, question_inside = common / np.maximum(test_words, 1), common / np.maximum(query_words, 1)
     length_ratio = np.abs(np.log(np.maximum(query_words, 1) / np.maximum(test_words, 1)))
     features = np.column_stack([
         tfidf, static, lift, skeleton, test_inside, question_inside, cover, np.minimum(shared / 10, 2.0),
         structure_inside, length_ratio, cover * lift, test_inside * tfidf, np.maximum(skeleton - 0.8, 0),
-        np.maximum(test_inside - 0.8, 0), np.maximum(cover - 0.7, 0), np.maximum(lift - 3.0, 0),
+        np.maximum(test_inside - 0.8, 0), np.maximum(cover - 0.7, 0), np.maximum(lift - 3.0, 0), equal,
+        equal * np.minimum(shared / 10, 2.0), extra,
     ])  # fmt: skip
     inside = np.maximum(test_inside, question_inside)
     described = [PairEvidence(verbatim, float(skeleton[k]), float(inside[k]), same_numbers, same_names)
