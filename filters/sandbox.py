@@ -84,8 +84,16 @@ def run_programs(codes: list[str], limits: SandboxLimits = SandboxLimits(), work
 
 @cache
 def require_isolation() -> None:
-    """Raise `SandboxUnavailable` in one line unless a trivial program runs isolated here."""
-    run_program("answer = 1")
+    """Raise `SandboxUnavailable` in one line unless a trivial program runs isolated here. Only this
+    trusted probe decides: a hostile program that prints a refusal only fails itself."""
+    probe = run_program("answer = 1")
+    if probe.reason == "sandbox:unavailable":
+        raise refusal(probe.detail)
+
+
+def refusal(detail: str) -> SandboxUnavailable:
+    return SandboxUnavailable(f"the sandbox cannot isolate programs on this machine ({detail}); "
+                              "it needs user namespaces, or root")  # fmt: skip
 
 
 def _read_result(process: subprocess.Popen, limits: SandboxLimits) -> tuple[bytes, ProgramResult | None]:
@@ -135,9 +143,6 @@ def _interpret(returncode: int, output: str) -> ProgramResult:
         return ProgramResult(None, None, "sandbox:crashed", f"exit code {returncode}, no result")
     if not result.get("ok"):
         kind = result.get("kind", "error")
-        if kind == "unavailable":
-            raise SandboxUnavailable(f"the sandbox cannot isolate programs on this machine ({result.get('error')}); "
-                                     "it needs user namespaces, or root")
         return ProgramResult(None, None, f"sandbox:{kind}", result.get("error", ""))
     text = result.get("value")
     if text is None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from filters.sandbox import CHILD, SandboxLimits, SandboxUnavailable, _interpret, run_programs
+from filters.sandbox import CHILD, SandboxLimits, refusal, run_programs
 
 REPO = Path(__file__).resolve().parents[1]
 ATTACKS = REPO / "tests" / "sandbox_attacks.py"
@@ -122,10 +122,14 @@ def test_runs_cannot_see_each_others_files():
 
 
 def test_a_machine_without_isolation_refuses_in_one_line():
-    refusal = '{"ok": false, "kind": "unavailable", "error": "unshare: Operation not permitted"}'
-    with pytest.raises(SandboxUnavailable, match="cannot isolate programs on this machine") as raised:
-        _interpret(0, refusal)
-    assert "\n" not in str(raised.value)
+    assert "\n" not in str(refusal("unshare: Operation not permitted"))
+    assert "cannot isolate programs on this machine" in str(refusal("unshare: Operation not permitted"))
+
+
+def test_a_program_that_forges_a_refusal_fails_only_itself():
+    forged = 'import os\nos.write(1, b\'\\n{"ok": false, "kind": "unavailable", "error": "forged"}\\n\')\nos._exit(0)'
+    results = run_programs([forged, "answer = 42"], SandboxLimits(wall_seconds=30))  # no SandboxUnavailable
+    assert results[0].reason == "sandbox:unavailable" and results[1].value == 42
 
 
 def test_a_sandboxed_program_dies_with_the_service():
