@@ -59,6 +59,11 @@ class PairScorer:
         return 1.0 / (1.0 + np.exp(-(features @ np.asarray(self.weights) + self.bias)))
 
 
+def held_out_figures(embeddings: bool = True) -> dict[str, dict]:
+    """Per dev-set kind, the held-out half's n and share flagged, as the calibration recorded them."""
+    return json.loads(SCORER_FILE.read_text())["with_embeddings" if embeddings else "without_embeddings"]["held_out"]
+
+
 @dataclass
 class Pairs:
     """Every retrieved (question row, test index) pair of a batch, with its features."""
