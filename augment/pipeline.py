@@ -73,6 +73,7 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     published = find_published(dataset_dir, run_id, config.n)
     if published is not None:
         return _finish_announcement(config, store, published, run_id, log)
+    _check_capacity(config, source.frame.height, None)
     resumed = store.open({"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__})
     if resumed:
         log(f"resuming run {run_id}: {len(store.completed())} chunk(s) already done")
@@ -85,6 +86,7 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
         excluded, source_stats = _broken_sources(source.frame)
         template_stats = runner.start(excluded)
         tasks = plan_tasks(config, runner.eligibility)
+        _check_capacity(config, source.frame.height, tasks.height)
         kept = runner.run_chunks(tasks, show_progress)
     finally:
         runner.close()
@@ -108,6 +110,20 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     store.mark_published({"version_dir": str(version_dir), "n": config.n,
                           "announcement": str(announcement) if announcement else None})  # fmt: skip
     return RunResult(run_id, rows.height, version_dir, funnel, announcement)
+
+
+def _check_capacity(config: RunConfig, sources: int, planned: int | None) -> None:
+    """Each task makes at most one row, so a run that cannot reach --n is refused before the work,
+    first from the source's size, then (`planned`) from the tasks its eligible sources allow."""
+    if config.allow_fewer:
+        return
+    most = sources * (config.max_per_source + config.include_original) if planned is None else planned
+    if config.n > most:
+        raise RunError(
+            f"the source is exhausted before any work starts: --n {config.n:,} is more than the {most:,} tasks "
+            f"{sources:,} source problems allow ({config.max_per_source} per source); lower --n, raise "
+            f"--max-per-source, widen --mix, or pass --allow-fewer to publish what survives"
+        )
 
 
 def _check_templates_file(path: Path) -> None:

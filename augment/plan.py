@@ -35,34 +35,58 @@ class Eligibility:
         return source in self.templated
 
 
-def plan_tasks(config: RunConfig, eligibility: Eligibility) -> pl.DataFrame:
-    """Every task of the run, in order."""
-    parts = []
-    if config.include_original:
-        sources = np.array(eligibility.sources, dtype=np.int64)
-        parts.append(_frame(sources, np.zeros_like(sources), ["original"] * len(sources),
-                            np.random.default_rng([config.seed, 0, 7]).integers(0, 2**62, len(sources))))  # fmt: skip
-    methods = list(config.mix)
-    shares = np.array([config.mix[m] for m in methods])
-    allowed = np.array([[eligibility.allowed(m, s) for m in methods] for s in eligibility.sources], dtype=bool)
-    weights = allowed * shares
-    usable = weights.sum(axis=1) > 0
-    sources = np.array(eligibility.sources, dtype=np.int64)[usable]
-    cumulative = np.cumsum(weights[usable] / weights[usable].sum(axis=1, keepdims=True), axis=1)
-    for round_ in range(config.max_per_source):
-        rng = np.random.default_rng([config.seed, round_ + 1])
-        order = rng.permutation(len(sources))
-        draws = rng.random(len(sources))
-        chosen = (draws[:, None] > cumulative[order]).sum(axis=1).clip(max=len(methods) - 1)
-        seeds = rng.integers(0, 2**62, len(sources))
-        parts.append(_frame(sources[order], np.full(len(sources), round_), [methods[i] for i in chosen], seeds))
-    tasks = pl.concat(parts) if parts else pl.DataFrame(schema=TASK_SCHEMA)
-    return tasks.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("task")).select(list(TASK_SCHEMA))
+def plan_tasks(config: RunConfig, eligibility: Eligibility) -> TaskPlan:
+    """Every task of the run, in order (made a round at a time, when a slice asks for it)."""
+    return TaskPlan(config, eligibility)
 
 
-def _frame(sources, variants, methods, seeds) -> pl.DataFrame:
+class TaskPlan:
+    """The task stream, `height` tasks long, built lazily: round r depends only on (seed, r), so a
+    slice makes just the rounds it covers and memory stays flat in `--max-per-source`."""
+
+    def __init__(self, config: RunConfig, eligibility: Eligibility):
+        self.seed, self.methods = config.seed, list(config.mix)
+        self.originals = np.array(eligibility.sources if config.include_original else [], dtype=np.int64)
+        shares = np.array([config.mix[m] for m in self.methods])
+        allowed = np.array([[eligibility.allowed(m, s) for m in self.methods] for s in eligibility.sources], dtype=bool)
+        weights = (allowed * shares).reshape(len(eligibility.sources), len(self.methods))
+        usable = weights.sum(axis=1) > 0
+        self.sources = np.array(eligibility.sources, dtype=np.int64)[usable]
+        self.cumulative = np.cumsum(weights[usable] / weights[usable].sum(axis=1, keepdims=True), axis=1)
+        self.rounds = config.max_per_source if len(self.sources) else 0
+        self.height = len(self.originals) + self.rounds * len(self.sources)
+
+    def slice(self, offset: int, length: int) -> pl.DataFrame:
+        """Tasks [offset, offset + length), numbered by their place in the whole stream."""
+        end = min(offset + length, self.height)
+        parts, first = [], len(self.originals)
+        if offset < first:
+            seeds = np.random.default_rng([self.seed, 0, 7]).integers(0, 2**62, first)
+            parts.append(_frame(self.originals, np.zeros_like(self.originals), ["original"] * first, seeds, 0))
+        width = len(self.sources)
+        if width and end > first:
+            for round_ in range(max(offset - first, 0) // width, (end - first - 1) // width + 1):
+                parts.append(self._round(round_, first + round_ * width))
+        tasks = pl.concat(parts) if parts else pl.DataFrame(schema=TASK_SCHEMA)
+        return tasks.filter(pl.col("task").is_between(offset, end - 1)) if offset < end else tasks.clear()
+
+    def head(self, length: int) -> pl.DataFrame:
+        return self.slice(0, length)
+
+    def _round(self, round_: int, start: int) -> pl.DataFrame:
+        """Round r visits every usable source once, in an order and with methods drawn from (seed, r)."""
+        rng = np.random.default_rng([self.seed, round_ + 1])
+        order = rng.permutation(len(self.sources))
+        draws = rng.random(len(self.sources))
+        chosen = (draws[:, None] > self.cumulative[order]).sum(axis=1).clip(max=len(self.methods) - 1)
+        seeds = rng.integers(0, 2**62, len(self.sources))
+        return _frame(self.sources[order], np.full(len(self.sources), round_), [self.methods[i] for i in chosen],
+                      seeds, start)  # fmt: skip
+
+
+def _frame(sources, variants, methods, seeds, start: int) -> pl.DataFrame:
     return pl.DataFrame(
-        {"task": np.zeros(len(sources), dtype=np.int64), "source_index": sources, "variant": variants,
+        {"task": np.arange(start, start + len(sources), dtype=np.int64), "source_index": sources, "variant": variants,
          "method": methods, "seed": seeds},
         schema=TASK_SCHEMA,
     )  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import lzma
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,6 +25,11 @@ EMBEDDED_SHA256 = {
 }
 HUB_DATASET, HUB_CONFIG = "openai/gsm8k", "main"
 EMBEDDED_DIR = resources.files("augment") / "data" / "gsm8k"  # the pinned copy and data derived from it
+
+
+MAX_SOURCE_CHARS = 20_000  # question plus solution; GSM8K's longest is under 1,500
+MAX_NUMBER_DIGITS = 100  # a longer run of digits is no word problem's number, and int() of it is costly
+_LONG_NUMBER_RE = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1}}}")
 
 
 class SourceError(Exception):
@@ -194,6 +200,15 @@ def _row_problem(record: dict) -> str | None:
         return "empty question"
     if "####" not in answer:
         return "answer has no #### line"
+    return oversized(question, answer)
+
+
+def oversized(question: str, answer: str) -> str | None:
+    """Why a problem is beyond the size caps that keep template derivation bounded, or None."""
+    if len(question) + len(answer) > MAX_SOURCE_CHARS:
+        return f"longer than {MAX_SOURCE_CHARS:,} characters"
+    if _LONG_NUMBER_RE.search(question) or _LONG_NUMBER_RE.search(answer):
+        return f"a number with more than {MAX_NUMBER_DIGITS} digits"
     return None
 
 

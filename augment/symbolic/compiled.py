@@ -26,6 +26,8 @@ _FORMATS = (",", ".2f", ".1f", "words")
 _RANGE_RE = re.compile(r"^range\(\s*([-\d./]+)\s*,\s*([-\d./]+)\s*(?:,\s*([\d./]+)\s*)?\)$")
 _SAMPLE_RE = re.compile(r"^sample\(\s*(?:\[(.*)\]|names_(female|male|neutral))\s*\)$")
 MAX_DOMAIN = 100_000
+MAX_VARIABLES = 200  # each holds its domain as an array: memory stays bounded per template
+MAX_NUMBER_CHARS = 100  # a domain bound or a default; longer is a hostile file, not a problem
 
 
 @dataclass
@@ -85,6 +87,8 @@ class CompiledTemplate:
                 continue
             if name not in defaults:
                 raise TemplateFormatError(f"variable {name} has no {{{name},default}} slot in the question")
+            if len(self.numbers) == MAX_VARIABLES:
+                raise TemplateFormatError(f"more than {MAX_VARIABLES} number variables")
             values = _domain(domain.strip())
             self.numbers[name] = NumberVar(name, _parse_default(defaults[name]), defaults[name], values, values.array())
         self.question_parts = self._split(template.question, styled=True)
@@ -209,6 +213,8 @@ def render_like(value: Fraction, original: str) -> str:
 
 
 def _parse_default(text: str) -> Fraction:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise TemplateFormatError(f"default value longer than {MAX_NUMBER_CHARS} characters")
     value = parse_plain_number(text)
     if value is None:
         words = parse_number_words(text)
@@ -221,8 +227,10 @@ def _parse_default(text: str) -> Fraction:
 def _domain(domain: str) -> Domain:
     match = _RANGE_RE.match(domain)
     if match:
-        low, high = Fraction(match.group(1)), Fraction(match.group(2))
-        step = Fraction(match.group(3)) if match.group(3) else Fraction(1)
+        try:
+            low, high, step = (_bounded_number(g) for g in (match.group(1), match.group(2), match.group(3) or "1"))
+        except (ValueError, ZeroDivisionError) as exc:
+            raise TemplateFormatError(f"domain {domain[:80]!r} has a bound that is not a small number") from exc
         if step <= 0 or (high - low) / step > MAX_DOMAIN:
             raise TemplateFormatError(f"domain {domain!r} has a bad step or more than {MAX_DOMAIN} values")
         count = int((high - low) / step)
@@ -232,7 +240,16 @@ def _domain(domain: str) -> Domain:
         return Domain(low, step, count)
     match = _SAMPLE_RE.match(domain)
     if match and match.group(1) is not None:
-        values = [parse_plain_number(v.strip()) for v in match.group(1).split(",") if v.strip()]
+        items = [v.strip() for v in match.group(1).split(",") if v.strip()]
+        if len(items) > MAX_DOMAIN or any(len(v) > MAX_NUMBER_CHARS for v in items):
+            raise TemplateFormatError(f"sample() list longer than {MAX_DOMAIN} or with a number over {MAX_NUMBER_CHARS} characters")
+        values = [parse_plain_number(v) for v in items]
         if values and all(v is not None for v in values):
             return Domain(values[0], Fraction(0), len(values), tuple(values))
-    raise TemplateFormatError(f"domain {domain!r} is neither range(low, high[, step]) nor sample([...])")
+    raise TemplateFormatError(f"domain {domain[:80]!r} is neither range(low, high[, step]) nor sample([...])")
+
+
+def _bounded_number(text: str) -> Fraction:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(text[:20])
+    return Fraction(text)

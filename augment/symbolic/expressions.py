@@ -4,6 +4,11 @@ A small, safe language (an AST walk, never `eval`): numbers, variable names, ari
 comparisons, and/or/not, and the functions GSM-Symbolic templates use. A `Program` runs
 exactly (Fractions) to render a sample, and vectorised (numpy float64) to test many
 candidate samples at once, which is what makes rejection sampling cheap.
+
+Templates may come from a hand-edited file, so every cost is bounded by size, never by
+time: text length, nesting depth, literal digits, rounding places, exponents, the
+operations of a Program and the bits of every exact value. Past a bound is an
+ExpressionError, which callers count as a skipped template.
 """
 
 from __future__ import annotations
@@ -26,16 +31,29 @@ _COMPARE = {
     ast.Eq: operator.eq, ast.NotEq: operator.ne,
 }  # fmt: skip
 FUNCTIONS = ("is_int", "int", "round", "abs", "min", "max", "divides")
+_ARITY = {"is_int": (1, 1), "int": (1, 1), "abs": (1, 1), "round": (1, 2), "divides": (2, 2), "min": (1, 16),
+          "max": (1, 16)}  # fmt: skip
 _TOLERANCE = 1e-9
+MAX_EXPRESSION_CHARS = 2000  # derived templates stay under 250
+MAX_DEPTH = 60  # AST levels; derived templates stay under 20
+MAX_LITERAL_DIGITS = 100
+MAX_ROUND_PLACES = 12
+MAX_EXPONENT = 12
+MAX_OPERATIONS = 5000  # per Program: the operation budget of one template
+MAX_VALUE_BITS = 4096  # numerator plus denominator of any exact value (about 1,200 digits)
 
 
 @lru_cache(maxsize=65536)
 def compile_expression(text: str) -> ast.expr:
     """Parse and validate a template expression (cached: templates reuse them for every sample)."""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(f"template expression longer than {MAX_EXPRESSION_CHARS} characters")
     try:
         tree = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError as exc:
-        raise ExpressionError(f"not a template expression: {text!r}") from exc
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise ExpressionError(f"not a template expression: {text[:80]!r}") from exc
+    if _depth(tree) > MAX_DEPTH:
+        raise ExpressionError(f"template expression nested deeper than {MAX_DEPTH} levels")
     for node in ast.walk(tree):
         allowed = isinstance(
             node,
@@ -49,8 +67,41 @@ def compile_expression(text: str) -> ast.expr:
         if isinstance(node, ast.Call):
             allowed = isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS and not node.keywords
         if not allowed:
-            raise ExpressionError(f"{type(node).__name__} is not allowed in template expression {text!r}")
+            raise ExpressionError(f"{type(node).__name__} is not allowed in template expression {text[:80]!r}")
+        if isinstance(node, ast.Constant) and not _small_literal(node.value):
+            raise ExpressionError(f"a number in a template expression has more than {MAX_LITERAL_DIGITS} digits")
+        if isinstance(node, ast.Call):
+            _check_call(node)
     return tree
+
+
+def _depth(tree: ast.expr) -> int:
+    """Nesting depth without recursion, so a deep tree cannot exhaust the stack here."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if level <= MAX_DEPTH:
+            stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _small_literal(value) -> bool:
+    if isinstance(value, float):
+        return np.isfinite(value) and abs(value) < 10.0**MAX_LITERAL_DIGITS
+    return not isinstance(value, int) or value.bit_length() <= MAX_LITERAL_DIGITS * 10 // 3
+
+
+def _check_call(node: ast.Call) -> None:
+    """Arity, and `round`'s places: a small constant, so neither evaluator can be asked for a billion digits."""
+    name = node.func.id
+    low, high = _ARITY[name]
+    if not low <= len(node.args) <= high:
+        raise ExpressionError(f"{name}() takes {low}..{high} arguments, got {len(node.args)}")
+    if name == "round" and len(node.args) == 2:
+        places = node.args[1]
+        if not (isinstance(places, ast.Constant) and type(places.value) is int and 0 <= places.value <= MAX_ROUND_PLACES):
+            raise ExpressionError(f"round() places must be a whole number from 0 to {MAX_ROUND_PLACES}")
 
 
 @lru_cache(maxsize=65536)
@@ -68,6 +119,8 @@ class Program:
         self.ops: list[tuple] = []
         self._index: dict[tuple, int] = {}
         self.outputs = [self._add(compile_expression(text)) for text in texts]
+        if len(self.ops) > MAX_OPERATIONS:
+            raise ExpressionError(f"template needs {len(self.ops):,} operations, more than {MAX_OPERATIONS:,}")
 
     def _add(self, node: ast.expr) -> int:
         if isinstance(node, ast.Constant):
@@ -131,9 +184,12 @@ def _exact_op(op: tuple, values: list, env: dict[str, Fraction]):
         left, right = values[op[2]], values[op[3]]
         if right == 0 and op[1] in (ast.Div, ast.FloorDiv, ast.Mod):
             raise ExpressionError("division by zero")
-        if op[1] is ast.Pow and (Fraction(right).denominator != 1 or abs(right) > 12):
-            raise ExpressionError("unsupported power")
-        return Fraction(_BINARY[op[1]](left, right))
+        if op[1] is ast.Pow:
+            if Fraction(right).denominator != 1 or abs(right) > MAX_EXPONENT or (left == 0 and right < 0):
+                raise ExpressionError("unsupported power")
+            if _bits(Fraction(left)) * abs(int(right)) > MAX_VALUE_BITS:
+                raise ExpressionError(f"power larger than {MAX_VALUE_BITS} bits")
+        return _bounded(Fraction(_BINARY[op[1]](left, right)))
     if kind == "compare":
         operands = [values[i] for i in op[2:]]
         return all(_COMPARE[cmp](a, b) for cmp, a, b in zip(op[1], operands, operands[1:]))
@@ -141,6 +197,16 @@ def _exact_op(op: tuple, values: list, env: dict[str, Fraction]):
         operands = [values[i] for i in op[2:]]
         return all(operands) if op[1] is ast.And else any(operands)
     return _call_exact(op[1], [values[i] for i in op[2:]])
+
+
+def _bits(value: Fraction) -> int:
+    return value.numerator.bit_length() + value.denominator.bit_length()
+
+
+def _bounded(value: Fraction) -> Fraction:
+    if _bits(value) > MAX_VALUE_BITS:
+        raise ExpressionError(f"value larger than {MAX_VALUE_BITS} bits")
+    return value
 
 
 def _call_exact(name: str, args: list):

@@ -27,6 +27,7 @@ from augment.symbolic.annotated import TemplateFormatError, parse_annotated, to_
 from augment.symbolic.compiled import CompiledTemplate
 from augment.symbolic.template import TemplateSkip, derive_template
 from augment.symbolic.variants import VariantSkip, backward, rename, renumber
+from filters.arith import ExpressionError
 from filters.calculator import check_solution
 from filters.numbers import format_number
 
@@ -90,7 +91,7 @@ def compile_records(records: list[dict], rows: set[int], excluded: dict[int, str
             try:
                 templates.compiled[index] = CompiledTemplate(
                     parse_annotated(record["question_annotated"], record["answer_annotated"]))
-            except (TemplateFormatError, KeyError) as exc:  # a template that does not compile is counted
+            except (TemplateFormatError, ExpressionError, KeyError) as exc:  # counted: a file may be hand-edited
                 templates.skipped[index] = f"compile-error: {str(exc)[:40]}"
     return templates
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
+from augment.sources import oversized
 from augment.symbolic.expressions import names_in
 from augment.symbolic.names import GENDER, find_names, name_pattern
 from augment.symbolic.quantities import Quantity, cue_constants, implied_constants, question_quantities
@@ -75,6 +76,8 @@ class _Step:
 
 def derive_template(question: str, answer: str) -> Template:
     """The template of one problem, or TemplateSkip with the reason it has none."""
+    if oversized(question, answer):  # derivation's cost grows with size: cap it before any work
+        raise TemplateSkip("source-too-large", oversized(question, answer))
     if any(c in question + answer for c in "{}"):
         raise TemplateSkip("braces-in-text")
     check = check_solution(answer, question)
