@@ -235,7 +235,10 @@ def _vector_op(op: tuple, values: list, env: dict[str, np.ndarray]):
         if op[1] in (ast.Div, ast.FloorDiv, ast.Mod):
             safe = np.where(right == 0, 1.0, right)
             return np.where(right == 0, np.nan, _BINARY[op[1]](left, safe))
-        return _BINARY[op[1]](left, right)
+        try:
+            return _BINARY[op[1]](left, right)
+        except OverflowError:  # two constants (Python floats, not arrays), as in 9**9**9: undefined, like NaN
+            return np.nan
     if kind == "compare":
         operands = [values[i] for i in op[2:]]
         result = True
