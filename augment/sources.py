@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import lzma
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,17 +18,14 @@ from pathlib import Path
 
 import polars as pl
 
+from augment.symbolic.template import oversized
+
 EMBEDDED_SHA256 = {
     "train": "17f347dc51477c50d4efb83959dbb7c56297aba886e5544ee2aaed3024813465",
     "test": "3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14",
 }
 HUB_DATASET, HUB_CONFIG = "openai/gsm8k", "main"
 EMBEDDED_DIR = resources.files("augment") / "data" / "gsm8k"  # the pinned copy and data derived from it
-
-
-MAX_SOURCE_CHARS = 20_000  # question plus solution; GSM8K's longest is under 1,500
-MAX_NUMBER_DIGITS = 100  # a longer run of digits is no word problem's number, and int() of it is costly
-_LONG_NUMBER_RE = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1}}}")
 
 
 class SourceError(Exception):
@@ -202,14 +198,6 @@ def _row_problem(record: dict) -> str | None:
         return "answer has no #### line"
     return oversized(question, answer)
 
-
-def oversized(question: str, answer: str) -> str | None:
-    """Why a problem is beyond the size caps that keep template derivation bounded, or None."""
-    if len(question) + len(answer) > MAX_SOURCE_CHARS:
-        return f"longer than {MAX_SOURCE_CHARS:,} characters"
-    if _LONG_NUMBER_RE.search(question) or _LONG_NUMBER_RE.search(answer):
-        return f"a number with more than {MAX_NUMBER_DIGITS} digits"
-    return None
 
 
 def _nonempty(data: SourceData, name: str) -> SourceData:

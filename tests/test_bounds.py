@@ -3,8 +3,8 @@ numbers is a counted skip, an oversized source row a counted drop, and an imposs
 refused before any work; never a traceback, a broken pool or a hang."""
 
 import json
-from pathlib import Path
 from fractions import Fraction
+from pathlib import Path
 
 import polars as pl
 import pytest
