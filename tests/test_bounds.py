@@ -97,6 +97,8 @@ def hostile_templates(tmp_path_factory, small_source) -> tuple:
     records = read_jsonl(derived)
     hostile = [annotated(answer_expr=e) for e in HOSTILE_EXPRESSIONS.values()]
     hostile += [annotated(slot=HOSTILE_EXPRESSIONS["code"]), annotated(domain="range(1, " + "9" * 10_000 + ")")]
+    question, answer = annotated()
+    hostile.append((question.replace("clips", "7" * 5000 + " clips"), answer))
     for record, (question, answer) in zip(records, hostile):
         record.update(question_annotated=question, answer_annotated=answer, skipped=None)
     path = directory / "hostile.jsonl"
@@ -113,7 +115,7 @@ def test_hostile_templates_are_counted_skips_not_crashes(hostile_templates, smal
     version = next((tmp_path / "out").rglob("manifest.json")).parent
     funnel = {s["name"]: s for s in json.loads((version / "manifest.json").read_text())["funnel"]}
     refused = sum(n for reason, n in funnel["template"]["drops"].items() if "compile-error" in reason)
-    assert refused == 8  # all but the three power towers, which compile and then never evaluate exactly
+    assert refused == 9  # all but the three power towers, which compile and then never evaluate exactly
     published = set(pl.read_parquet(version / "data").get_column("source_index").to_list())
     assert published and not published & set(hostile_rows)
 

@@ -17,7 +17,7 @@ import numpy as np
 from augment.symbolic.annotated import TemplateFormatError
 from augment.symbolic.expressions import Program, names_in
 from augment.symbolic.names import GROUPS
-from augment.symbolic.template import Template
+from augment.symbolic.template import Template, oversized
 from filters.arith import ExpressionError
 from filters.numbers import decimal_places, find_numbers, format_number, number_to_words, parse_number_words, parse_plain_number
 
@@ -74,6 +74,9 @@ class Sample:
 
 class CompiledTemplate:
     def __init__(self, template: Template):
+        too_large = oversized(template.question, template.answer)  # the caps a source row has, for a file's text
+        if too_large:
+            raise TemplateFormatError(f"template text {too_large}")
         self.template = template
         self.numbers: dict[str, NumberVar] = {}
         self.names: dict[str, tuple[str, ...]] = {}
