@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from augment.symbolic.template import oversized
+from augment.symbolic.limits import oversized
 
 EMBEDDED_SHA256 = {
     "train": "17f347dc51477c50d4efb83959dbb7c56297aba886e5544ee2aaed3024813465",

@@ -17,7 +17,8 @@ import numpy as np
 from augment.symbolic.annotated import TemplateFormatError
 from augment.symbolic.expressions import Program, names_in
 from augment.symbolic.names import GROUPS
-from augment.symbolic.template import Template, oversized
+from augment.symbolic.limits import oversized
+from augment.symbolic.template import Template
 from filters.arith import ExpressionError
 from filters.numbers import decimal_places, find_numbers, format_number, number_to_words, parse_number_words, parse_plain_number
 

@@ -22,6 +22,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from augment.symbolic.expressions import names_in
+from augment.symbolic.limits import oversized
 from augment.symbolic.names import GENDER, find_names, name_pattern
 from augment.symbolic.quantities import Quantity, cue_constants, implied_constants, question_quantities
 from filters.arith import ExpressionError, evaluate_text
@@ -41,9 +42,6 @@ _PROSE_NUMBER_RE = re.compile(rf"(?<![\w.:]){_NUMBER}(?!(?:st|nd|rd|th)\b)(?![\d
 _PROSE_FRACTION_RE = re.compile(r"(?<![\w./])(\d+)/(\d+)(?![\d/]|\.\d|\s*[-+*/x×=])")
 _LITERAL_RE = re.compile(rf"(?<![\d.]){_NUMBER}")
 _SLOT_RE = re.compile(r"\{([^{}]+)\}")
-MAX_SOURCE_CHARS = 20_000  # question plus solution; GSM8K's longest is under 1,500
-MAX_NUMBER_DIGITS = 100  # a longer run of digits is no word problem's number, and int() of it is costly
-_LONG_NUMBER_RE = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1}}}")
 
 
 class TemplateSkip(Exception):
@@ -69,14 +67,6 @@ class Template:
     conditions: list[str] = field(default_factory=list)
     answer_expr: str = ""
 
-
-def oversized(question: str, answer: str) -> str | None:
-    """Why a problem is beyond the size caps that keep template derivation bounded, or None."""
-    if len(question) + len(answer) > MAX_SOURCE_CHARS:
-        return f"longer than {MAX_SOURCE_CHARS:,} characters"
-    if _LONG_NUMBER_RE.search(question) or _LONG_NUMBER_RE.search(answer):
-        return f"a number with more than {MAX_NUMBER_DIGITS} digits"
-    return None
 
 
 @dataclass
