@@ -34,8 +34,6 @@ from dedup.index import DuplicateIndex
 from filters.calculator import check_solution
 from filters.label_errors import label_error
 
-DEDUP_TEXT = "_dedup_text"  # the question, plus the solution for methods in KEEPS_QUESTION
-
 
 class RunError(Exception):
     """The run cannot finish as asked; the message says why and what to change."""
@@ -284,13 +282,9 @@ class _Runner:
         candidates = pl.concat(kept_parts, how="diagonal_relaxed").sort("task")
         candidates = candidates.with_columns(pl.Series("id", [row_id(q, a) for q, a in
                                                               zip(candidates["question"], candidates["answer"])]))  # fmt: skip
-        candidates = candidates.with_columns(
-            pl.when(pl.col("method").is_in(list(KEEPS_QUESTION)))
-            .then(pl.concat_str("question", pl.lit("\n"), "answer")).otherwise("question").alias(DEDUP_TEXT))
-        deduplicated, duplicates, dedup_stats = apply_stage(self._dedup_stage(), candidates)
+        deduplicated, duplicates, dedup_stats = apply_stage(dedup_stage(self.index), candidates)
         dropped.append(duplicates.with_columns(pl.lit("dedup").alias("stage")))
-        indexed = deduplicated.select(pl.col("id").alias("label"), pl.col(DEDUP_TEXT).alias("question"))
-        deduplicated = deduplicated.drop(DEDUP_TEXT)
+        indexed = pl.DataFrame({"label": deduplicated["id"], "question": dedup_texts(deduplicated)})
         stage = decontaminate_stage(self.detector, self.judge if self.config.contamination.judge else None)
         clean, contaminated, decontaminate_stats = apply_stage(stage, deduplicated)
         decontaminate_stats.seconds += contamination_seconds  # the verdicts the workers computed
@@ -316,21 +310,30 @@ class _Runner:
                    rejected.with_columns(pl.lit("verify").alias("stage"))]  # fmt: skip
         return kept, dropped, [generate_stats, verify_stats]
 
-    def _dedup_stage(self) -> Stage:
-        def run(frame: pl.DataFrame) -> pl.DataFrame:
-            matches = self.index.check(frame[DEDUP_TEXT].to_list(), frame["id"].to_list(),
-                                       exempt_reference=(frame["method"] == "original").to_list())  # fmt: skip
-            return with_drops(frame, [m.reason if m else None for m in matches],
-                              [f"duplicate of {m.cluster} (ratio {m.ratio:.0f})" if m else None for m in matches])
-
-        return Stage("dedup", run, inputs=("id", DEDUP_TEXT, "method"))
-
     def totals(self) -> list[StageStats]:
         return [self.stats.get(name, StageStats(name)) for name in ("generate", "verify", "dedup", "decontaminate")]
 
     def close(self) -> None:
         if self.workers is not None:
             self.workers.close()
+
+
+def dedup_texts(frame: pl.DataFrame) -> list[str]:
+    """What the dedup index compares: the question, plus the solution for methods in KEEPS_QUESTION
+    (a new solution to a train problem is new, its question is not)."""
+    keeps = pl.col("method").is_in(list(KEEPS_QUESTION))
+    return frame.select(pl.when(keeps).then(pl.concat_str("question", pl.lit("\n"), "answer"))
+                        .otherwise("question"))["question"].to_list()  # fmt: skip
+
+
+def dedup_stage(index: DuplicateIndex) -> Stage:
+    def run(frame: pl.DataFrame) -> pl.DataFrame:
+        matches = index.check(dedup_texts(frame), frame["id"].to_list(),
+                              exempt_reference=(frame["method"] == "original").to_list())  # fmt: skip
+        return with_drops(frame, [m.reason if m else None for m in matches],
+                          [f"duplicate of {m.cluster} (ratio {m.ratio:.0f})" if m else None for m in matches])
+
+    return Stage("dedup", run, inputs=("id", "question", "answer", "method"))
 
 
 def _main_drops(funnel: list[StageStats], top: int = 3) -> str:
