@@ -20,6 +20,8 @@ from filters.quality import QualityPolicy
 
 SYMBOLIC_METHODS = ("renumber", "rename", "backward")
 LLM_METHODS = ("rephrase", "resolve", "llm_backward", "harder", "distractor")
+# methods whose rows keep the train question on purpose: deduplicated on question plus solution
+KEEPS_QUESTION = frozenset({"resolve"})
 METHODS = ("original", *SYMBOLIC_METHODS, *LLM_METHODS)
 DEFAULT_MIX = {
     "symbolic": {"renumber": 0.6, "rename": 0.2, "backward": 0.2},

