@@ -118,14 +118,16 @@ def verify(version_dir: Path) -> None:
 @app.command()
 def push(
     version_dir: Path,
-    to: Annotated[str, typer.Option(help="hf://datasets/ORG/NAME or hf://buckets/OWNER/BUCKET/PATH")],
+    to: Annotated[str, typer.Option(help="hf://datasets/ORG/NAME (root, tag vK) or hf://buckets/OWNER/BUCKET[/PREFIX]")],
     private: Annotated[bool, typer.Option(help="create the repo or bucket private")] = False,
+    dry_run: Annotated[bool, typer.Option(help="list what would change and send nothing")] = False,
+    create_pr: Annotated[bool, typer.Option(help="open a pull request on the dataset repo instead of committing")] = False,
 ) -> None:
     """Upload a verified version to the Hugging Face Hub (token from HF_TOKEN or the saved login)."""
     from augment.hub import push as push_version
 
     try:
-        typer.echo(push_version(version_dir, to, private=private))
+        typer.echo(push_version(version_dir, to, private=private, dry_run=dry_run, create_pr=create_pr))
     except ValueError as exc:
         fail(str(exc))
     except Exception as exc:  # network, auth, ...: one line, no traceback, no token
