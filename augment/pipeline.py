@@ -95,10 +95,15 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
             f"to publish what survived (work so far is kept and reused)"
         )
     funnel = [load_stats, source_stats, *([template_stats] if runner.workers else []), *runner.totals()]
-    rows = pl.concat([store.load(k, "rows") for k in store.completed()]).head(config.n)
-    drops = pl.concat([store.load(k, "drops") for k in store.completed()], how="diagonal_relaxed")
+    survivors = pl.concat([store.load(k, "rows") for k in store.completed()])
+    rows = survivors.head(config.n)
     beyond = Counter({"publish:beyond-n": kept - rows.height}) if kept > rows.height else Counter()
     funnel.append(StageStats("publish", kept, rows.height, beyond))
+    drops = pl.concat([_early_drops(funnel, excluded, runner.workers.skipped if runner.workers else {}),
+                       *(store.load(k, "drops") for k in store.completed()),
+                       survivors.slice(config.n).select("source_index", "method", "question").with_columns(
+                           stage=pl.lit("publish"), reason=pl.lit("publish:beyond-n"))],
+                      how="diagonal_relaxed")  # fmt: skip
     with writing(dataset_dir):
         version_dir = publish_version(dataset_dir, rows, drops, config, identity, run_id, funnel)
     log(f"published {rows.height:,} rows to {version_dir}")
@@ -321,6 +326,15 @@ class _Runner:
     def close(self) -> None:
         if self.workers is not None:
             self.workers.close()
+
+
+def _early_drops(funnel: list[StageStats], excluded: dict[int, str], skipped: dict[int, str]) -> pl.DataFrame:
+    """The drops before the chunks (malformed source rows, broken sources, sources without a template), one row each."""
+    malformed = [(None, "load", reason) for reason, n in funnel[0].drops.items() for _ in range(n)]
+    broken = [(index, "sources", reason) for index, reason in excluded.items()]
+    untemplated = [(index, "template", f"template:{reason}") for index, reason in skipped.items() if index not in excluded]
+    return pl.DataFrame(malformed + broken + untemplated, schema={"source_index": pl.Int64, "stage": pl.String,
+                                                                  "reason": pl.String}, orient="row")  # fmt: skip
 
 
 def _drop_report(frames: list[pl.DataFrame]) -> pl.DataFrame:

@@ -207,3 +207,25 @@ def test_push_refuses_bad_targets_and_corrupt_versions_and_hides_the_token(tmp_p
                          env={"HF_TOKEN": secret, "HF_HUB_OFFLINE": "1"}, timeout=120)  # fmt: skip
     assert result.returncode == 1 and "push failed" in result.stderr
     assert secret not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_the_card_states_true_sizes_yaml_fields_example_citations_and_recall(tmp_path):
+    version = release(tmp_path, count=300)
+    text = (version / "README.md").read_text()
+    front = yaml.safe_load(text.split("---")[1])
+    assert front["annotations_creators"] == ["machine-generated"] and front["multilinguality"] == ["monolingual"]
+    assert front["language_creators"] == ["machine-generated"] and front["task_ids"] == ["closed-domain-qa"]
+    loaded = datasets.load_dataset(str(version), split="train", cache_dir=str(tmp_path / "cache"))
+    assert front["dataset_info"]["dataset_size"] == loaded.info.dataset_size
+    assert front["dataset_info"]["splits"][0]["num_bytes"] == loaded.info.splits["train"].num_bytes
+    assert front["dataset_info"]["download_size"] == sum(p.stat().st_size for p in (version / "data").iterdir())
+    assert "## Example row" in text and "Tom has 0 apples" in text and "<<expr=value>>" in text
+    assert "@article{cobbe2021gsm8k" in text and "@software{gsm8k_augment" in text
+    assert "split by `source_index`" in text and "about 1.0 variants each" in text
+    from filters import embeddings
+    from filters.contamination import held_out_figures
+
+    recall = held_out_figures(embeddings.available())["all-positives"]
+    assert f"{recall['flagged']:.1%} of {recall['n']:,} test-derived questions flagged" in text
+    assert "The previous detector, checked independently on 7,537" in text and "0.747" in text
+    assert "| renumber | 300 | 100.0% | 60.0% |" in text  # actual versus requested, in one table
