@@ -12,7 +12,7 @@ import json
 import pyarrow as pa
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from augment.schema import DESCRIPTIONS, SCHEMA
+from augment.schema import DESCRIPTIONS, SCHEMA, VIEWS
 from filters import embeddings as embedding_model
 from filters.contamination import held_out_figures
 
@@ -81,7 +81,9 @@ def render_card(manifest: dict, example: dict | None = None) -> str:
         size_categories=[size_category(rows)],
         source_datasets=["openai/gsm8k"],
         tags=["math", "grade-school-math", "synthetic", "gsm8k", "verified"],
-        configs=[{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*.parquet"}]}],
+        configs=[{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*.parquet"}]},
+                 *({"config_name": view, "data_files": [{"split": "train", "path": "data/train-*.parquet"}],
+                    "columns": columns} for view, columns in VIEWS.items())],
         dataset_info={"features": features_yaml(), "splits": [{"name": "train", "num_examples": rows,
                       "num_bytes": arrow_bytes}], "download_size": file_bytes, "dataset_size": arrow_bytes},
     )  # fmt: skip
@@ -263,7 +265,10 @@ def _loading(manifest: dict) -> str:
         'frame = polars.scan_parquet("path/to/this/version/data/*.parquet").collect()',
         "```",
         "",
-        "The `messages` column holds user/assistant turns ready for SFT trainers. "
+        "The `messages` column holds user/assistant turns ready for SFT trainers; `prompt`/`completion` suit "
+        "TRL's prompt-completion format and `answer_plain` is the solution without calculator annotations. Each "
+        "view is also a config: " + ", ".join(f"`{v}` ({', '.join(c)})" for v, c in VIEWS.items())
+        + ', e.g. `load_dataset(path, "prompt_completion", split="train")`. '
         "`augment verify <version dir>` checks every shard against the sha256 sums in `manifest.json`.",
     ])  # fmt: skip
 

@@ -229,3 +229,16 @@ def test_the_card_states_true_sizes_yaml_fields_example_citations_and_recall(tmp
     assert f"{recall['flagged']:.1%} of {recall['n']:,} test-derived questions flagged" in text
     assert "The previous detector, checked independently on 7,537" in text and "0.747" in text
     assert "| renumber | 300 | 100.0% | 60.0% |" in text  # actual versus requested, in one table
+
+
+def test_trainer_views_load_by_config_name(tmp_path):
+    version = release(tmp_path, count=20)
+    cache = str(tmp_path / "cache")
+    full = datasets.load_dataset(str(version), split="train", cache_dir=cache)
+    row = full[3]
+    assert row["prompt"] == row["question"] and row["completion"] == row["answer"]
+    assert row["answer_plain"] == "He has 3+3=6 apples.\n#### 6" and "<<" in row["answer"]
+    pairs = datasets.load_dataset(str(version), "prompt_completion", split="train", cache_dir=cache)
+    assert pairs.column_names == ["id", "prompt", "completion"] and pairs[3]["completion"] == row["answer"]
+    plain = datasets.load_dataset(str(version), "plain", split="train", cache_dir=cache)
+    assert set(plain.column_names) == {"id", "question", "answer_plain", "final_answer"} and plain.num_rows == 20
