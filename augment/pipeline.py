@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -81,6 +82,8 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
                             Counter({f"load:{k}": v for k, v in source.malformed.items()}))  # fmt: skip
     runner = _Runner(config, source.frame, run_id, store)
     try:
+        if show_progress:
+            print("sources: checking; template: compiling (workers)", file=sys.stderr, flush=True)
         runner.spawn()  # the workers compile templates while this process checks the sources
         excluded, source_stats = _broken_sources(source.frame)
         template_stats = runner.start(excluded)
@@ -211,6 +214,7 @@ class _Runner:
 
     def run_chunks(self, tasks: pl.DataFrame, show_progress: bool) -> int:
         """Run chunks until n rows survive or the tasks run out; returns the rows kept."""
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         done = self.store.completed()
@@ -221,8 +225,9 @@ class _Runner:
         start = self.store.task_range(done[-1])[1] if done else 0
         n, total = self.config.n, tasks.height
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      disable=not show_progress, transient=False) as progress:  # fmt: skip
-            bar = progress.add_task("rows", total=n, completed=min(kept, n))
+                      disable=not show_progress, transient=False, console=Console(stderr=True)) as progress:  # fmt: skip
+            stages = "generate, verify, dedup, decontaminate"
+            bar = progress.add_task(f"rows kept; chunk {len(done) + 1}: {stages}", total=n, completed=min(kept, n))
             chunk = len(done)
             rate = kept / start if start else 0.0  # rows kept per task so far
             span = self._next_span(start, kept, rate, total) if kept < n else None
@@ -239,7 +244,7 @@ class _Runner:
                     self.stats.setdefault(stat.name, StageStats(stat.name)).add(stat)
                 kept += result.rows.height
                 chunk, rate = chunk + 1, kept / span[1]
-                progress.update(bar, completed=min(kept, n), description=f"rows (chunk {chunk})")
+                progress.update(bar, completed=min(kept, n), description=f"rows kept; chunk {chunk + 1}: {stages}")
                 if next_span is None and kept < n:
                     next_span = self._next_span(span[1], kept, rate, total)
                     next_pending = self._start(tasks, next_span) if next_span else None
