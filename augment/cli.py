@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from click.core import ParameterSource
 
 from augment.config import build_run_config, parse_mix, run_config_dict
 from augment.lifetime import describe, remove_dead_temporaries, writing
@@ -112,7 +111,7 @@ def run(
     flags = {k: v for k, v in ctx.params.items() if k not in NOT_SETTINGS}
     try:
         settings = run_config_dict(config) if config else {}
-        given = [k for k in flags if not config or ctx.get_parameter_source(k) is not ParameterSource.DEFAULT]
+        given = [k for k in flags if not config or ctx.get_parameter_source(k).name != "DEFAULT"]
         for key in given:
             value = flags[key]
             value = {"mix": lambda v: parse_mix(v) if v else {}, "templates": lambda v: str(v) if v else None,
