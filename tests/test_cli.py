@@ -23,9 +23,9 @@ def test_help_is_verbatim_and_option_names_are_whole_at_80_columns():
 def test_version_module_entry_point_and_completion():
     from augment import __version__
 
-    result = subprocess.run([sys.executable, "-m", "augment", "--version"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "augment", "--version"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0 and result.stdout.strip() == f"gsm8k-augment {__version__}"
-    assert "Usage:" in subprocess.run([sys.executable, "-m", "augment", "-h"], cwd=ROOT, capture_output=True,
+    assert "Usage:" in subprocess.run([sys.executable, "-m", "augment", "-h"], cwd=ROOT, capture_output=True, check=False,
                                       text=True).stdout  # fmt: skip
     completion = augment_cli("--show-completion", "bash", cwd=ROOT)
     assert completion.returncode == 0 and "complete" in completion.stdout
