@@ -23,7 +23,9 @@ NESTED_FLAGS = {"decontaminate": ("contamination", "enabled"), "embeddings": ("c
                 **{name: ("llm", name) for name in ("model", "tensor_parallel_size", "data_parallel_size",
                                                     "gpu_memory_utilization", "max_model_len", "samples", "temperature",
                                                     "max_tokens", "dtype", "enforce_eager")}}  # fmt: skip
-NOT_SETTINGS = ("config", "resume", "dry_run", "quiet", "log_level")
+NOT_SETTINGS = ("config_file", "resume", "dry_run", "quiet", "log_level")
+FLAG_TO_SETTING = {"mix": lambda v: parse_mix(v) if v else {}, "templates": lambda v: str(v) if v else None,
+                   "out": str, "endpoint": lambda v: [e for e in (v or "").split(",") if e]}  # fmt: skip
 MIX_DRIFT = 0.02  # warn when a method's actual share is this far from its requested share
 
 
@@ -37,8 +39,9 @@ def show_version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True,
-                                          help="print the version and exit")] = False,  # fmt: skip
+    version: Annotated[
+        bool, typer.Option("--version", callback=show_version, is_eager=True, help="print the version and exit")
+    ] = False,
     log_level: Annotated[str, typer.Option(help="logging level on stderr: debug, info, warning, error")] = "warning",
 ) -> None:
     import logging
@@ -67,7 +70,7 @@ def default_agent_id() -> str:
 @app.command()
 def run(
     ctx: typer.Context,
-    config: Annotated[Optional[Path], typer.Option(help="settings file, YAML or JSON (a manifest replays its run); flags override it")] = None,
+    config_file: Annotated[Optional[Path], typer.Option("--config", help="settings file, YAML or JSON (a manifest replays its run); flags override it")] = None,
     n: Annotated[int, typer.Option(help="rows to publish")] = 50_000,
     seed: Annotated[int, typer.Option(help="seed of the whole run")] = 0,
     source: Annotated[str, typer.Option(help="embedded, hf, hf:DATASET, hf:DATASET@REV, or a jsonl/parquet path")] = "embedded",
@@ -110,12 +113,11 @@ def run(
         silence_progress_bars()
     flags = {k: v for k, v in ctx.params.items() if k not in NOT_SETTINGS}
     try:
-        settings = run_config_dict(config) if config else {}
-        given = [k for k in flags if not config or ctx.get_parameter_source(k).name != "DEFAULT"]
+        settings = run_config_dict(config_file) if config_file else {}
+        # with a settings file only the flags given override it (typer's ParameterSource, compared by name)
+        given = [k for k in flags if not config_file or ctx.get_parameter_source(k).name != "DEFAULT"]
         for key in given:
-            value = flags[key]
-            value = {"mix": lambda v: parse_mix(v) if v else {}, "templates": lambda v: str(v) if v else None,
-                     "out": str, "endpoint": lambda v: [e for e in (v or "").split(",") if e]}.get(key, lambda v: v)(value)  # fmt: skip
+            value = FLAG_TO_SETTING.get(key, lambda v: v)(flags[key])
             if key in NESTED_FLAGS:
                 block, field = NESTED_FLAGS[key]
                 settings[block] = {**settings.get(block, {}), field: value}
@@ -125,13 +127,13 @@ def run(
                 settings[key] = value
         settings["agent_id"] = settings.get("agent_id") or default_agent_id()
         requested = sum((settings.get("mix") or {}).values())
-        config_ = build_run_config(settings)
+        run_config = build_run_config(settings)
     except ValueError as exc:
         fail(str(exc))
     if requested and abs(requested - 1) > 1e-9:
         typer.echo(f"warning: mix shares sum to {requested:g}; renormalised to "
-                   + ", ".join(f"{m}={s:.3f}" for m, s in config_.mix.items()), err=True)  # fmt: skip
-    templates, out = Path(config_.templates) if config_.templates else None, Path(config_.out)
+                   + ", ".join(f"{m}={s:.3f}" for m, s in run_config.mix.items()), err=True)  # fmt: skip
+    templates, out = Path(run_config.templates) if run_config.templates else None, Path(run_config.out)
     if templates is not None and not templates.is_file():
         fail(f"templates file {templates} does not exist")
     if out.exists() and not out.is_dir():
@@ -139,17 +141,17 @@ def run(
     if dry_run:
         from augment.llm.prompts import dry_run as print_prompts
 
-        print_prompts(config_)
+        print_prompts(run_config)
         return
     try:
-        result = run_pipeline(config_, resume=resume, show_progress=not quiet, log=typer.echo)
+        result = run_pipeline(run_config, resume=resume, show_progress=not quiet, log=typer.echo)
     except SourceError as exc:
         fail(str(exc))
     except (RunError, SandboxUnavailable) as exc:
         fail(str(exc), code=1)
     except OSError as exc:  # disk full, read-only filesystem, ...: the path and the reason
         fail(describe(exc), code=1)
-    warn_on_mix_drift(result.version_dir, config_.mix)
+    warn_on_mix_drift(result.version_dir, run_config.mix)
     if result.announcement:
         typer.echo(f"announced in {result.announcement}")
 
