@@ -7,6 +7,7 @@ created exclusively: an existing note is never overwritten.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,12 +27,15 @@ def announce(config: RunConfig, version_dir: Path, rows: int, funnel: list[Stage
     board = message_board(Path(config.out))
     board.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    methods = json.loads((version_dir / "manifest.json").read_text())["methods"]
     lines = [
         f"# {version_dir.parent.name} {version_dir.name}: {rows:,} verified GSM8K-style problems",
         "",
         f"- path: `{version_dir.resolve()}`",
-        f"- version: {version_dir.name}, rows: {rows:,}, seed {config.seed}, methods: "
-        + ", ".join(f"{m} {share:.0%}" for m, share in config.mix.items()),
+        f"- card: `{(version_dir / 'README.md').resolve()}`; licence: MIT, as GSM8K's "
+        "(https://github.com/openai/grade-school-math/blob/master/LICENSE)",
+        f"- version: {version_dir.name}, rows: {rows:,}, seed {config.seed}, actual mix: "
+        + ", ".join(f"{m} {n / max(rows, 1):.1%}" for m, n in methods.items()),
         "- load: `datasets.load_dataset(\"<path>\", split=\"train\")`; check: `augment verify <path>`",
         "",
         "| stage | in | out | main drops |",

@@ -10,11 +10,52 @@ from typing import Annotated, Optional
 
 import typer
 
-from augment.config import ContaminationConfig, LLMConfig, RunConfig, parse_mix
+from augment.config import build_run_config, parse_mix, run_config_dict
 from augment.lifetime import describe, remove_dead_temporaries, writing
 from augment.sources import SourceError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Verified synthetic grade-school math from GSM8K.")
+# rich_markup_mode=None: help text is shown verbatim (no markup eating `[...]`) and option names are never cut
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
+                  help="Verified synthetic grade-school math from GSM8K.")  # fmt: skip
+# `run` flags that live in a nested config block; the others have the config key of their own name
+NESTED_FLAGS = {"decontaminate": ("contamination", "enabled"), "embeddings": ("contamination", "embeddings"),
+                "judge": ("contamination", "judge"), "endpoint": ("llm", "endpoints"),
+                **{name: ("llm", name) for name in ("model", "tensor_parallel_size", "data_parallel_size",
+                                                    "gpu_memory_utilization", "max_model_len", "samples", "temperature",
+                                                    "max_tokens", "dtype", "enforce_eager")}}  # fmt: skip
+NOT_SETTINGS = ("config_file", "resume", "dry_run", "quiet", "log_level")
+FLAG_TO_SETTING = {"mix": lambda v: parse_mix(v) if v else {}, "templates": lambda v: str(v) if v else None,
+                   "out": str, "endpoint": lambda v: [e for e in (v or "").split(",") if e]}  # fmt: skip
+MIX_DRIFT = 0.02  # warn when a method's actual share is this far from its requested share
+
+
+def show_version(value: bool) -> None:
+    if value:
+        from augment import __version__
+
+        typer.echo(f"gsm8k-augment {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=show_version, is_eager=True, help="print the version and exit")
+    ] = False,
+    log_level: Annotated[str, typer.Option(help="logging level on stderr: debug, info, warning, error")] = "warning",
+) -> None:
+    import logging
+
+    level = getattr(logging, log_level.upper(), None)
+    if not isinstance(level, int):
+        fail(f"--log-level {log_level!r}: expected debug, info, warning or error")
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+def silence_progress_bars() -> None:
+    """--quiet: no bar from this tool nor from the libraries it loads (model downloads, tqdm), here or in workers."""
+    os.environ.update({"TQDM_DISABLE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+                       "TRANSFORMERS_VERBOSITY": "error", "VLLM_CONFIGURE_LOGGING": "0"})  # fmt: skip
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -28,17 +69,19 @@ def default_agent_id() -> str:
 
 @app.command()
 def run(
+    ctx: typer.Context,
+    config_file: Annotated[Optional[Path], typer.Option("--config", help="settings file, YAML or JSON (a manifest replays its run); flags override it")] = None,
     n: Annotated[int, typer.Option(help="rows to publish")] = 50_000,
     seed: Annotated[int, typer.Option(help="seed of the whole run")] = 0,
-    source: Annotated[str, typer.Option(help="embedded (default), hf[:dataset[@revision]], or a jsonl/parquet path")] = "embedded",
+    source: Annotated[str, typer.Option(help="embedded, hf, hf:DATASET, hf:DATASET@REV, or a jsonl/parquet path")] = "embedded",
     generator: Annotated[str, typer.Option(help="symbolic (CPU) or llm (vLLM)")] = "symbolic",
     mix: Annotated[Optional[str], typer.Option(help="method shares, e.g. renumber=0.6,rename=0.2,backward=0.2")] = None,
     max_per_source: Annotated[int, typer.Option(help="variants at most per source problem")] = 16,
     include_original: Annotated[bool, typer.Option(help="also publish the verified train rows")] = False,
     templates: Annotated[Optional[Path], typer.Option(help="an `augment templates` file to generate from")] = None,
     out: Annotated[Path, typer.Option(help="output root")] = Path("artifacts/data"),
-    name: Annotated[Optional[str], typer.Option(help="dataset name [default: <agent-id>-gsm8k-aug]")] = None,
-    agent_id: Annotated[Optional[str], typer.Option(help="your agent id [default: $AUGMENT_AGENT_ID or user]")] = None,
+    name: Annotated[Optional[str], typer.Option(help="dataset name (default: <agent-id>-gsm8k-aug)")] = None,
+    agent_id: Annotated[Optional[str], typer.Option(help="your agent id (default: $AUGMENT_AGENT_ID, else the login name)")] = None,
     announce: Annotated[bool, typer.Option(help="write a note to message_board/")] = True,
     resume: Annotated[bool, typer.Option(help="continue an interrupted run with the same settings; --no-resume discards its checkpoints")] = True,
     allow_fewer: Annotated[bool, typer.Option(help="publish what survived when the source runs out")] = False,
@@ -59,28 +102,38 @@ def run(
     dtype: Annotated[str, typer.Option(help="LLM: vLLM dtype (auto, bfloat16, float32, ...)")] = "auto",
     enforce_eager: Annotated[bool, typer.Option(help="LLM: no CUDA graphs / compilation (faster start)")] = False,
     dry_run: Annotated[bool, typer.Option(help="print the first rendered prompt of each LLM method and exit")] = False,
-    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+    quiet: Annotated[bool, typer.Option(help="no progress bars at all (model loading included)")] = False,
 ) -> None:
     """Generate, verify, deduplicate and decontaminate N rows; publish them as a new version."""
     from augment.pipeline import RunError
     from augment.pipeline import run as run_pipeline
     from filters.sandbox import SandboxUnavailable
 
+    if quiet:
+        silence_progress_bars()
+    flags = {k: v for k, v in ctx.params.items() if k not in NOT_SETTINGS}
     try:
-        llm = LLMConfig(model=model, endpoints=[e for e in (endpoint or "").split(",") if e],
-                        tensor_parallel_size=tensor_parallel_size, data_parallel_size=data_parallel_size,
-                        gpu_memory_utilization=gpu_memory_utilization, max_model_len=max_model_len,
-                        samples=samples, min_votes=min(3, samples), temperature=temperature,
-                        max_tokens=max_tokens, dtype=dtype, enforce_eager=enforce_eager)  # fmt: skip
-        config = RunConfig(
-            n=n, seed=seed, source=source, generator=generator, mix=parse_mix(mix) if mix else {},
-            max_per_source=max_per_source, include_original=include_original,
-            templates=str(templates) if templates else None, chunk_size=chunk_size, allow_fewer=allow_fewer,
-            contamination=ContaminationConfig(enabled=decontaminate, embeddings=embeddings, judge=judge), llm=llm,
-            out=str(out), name=name, agent_id=agent_id or default_agent_id(), announce=announce, workers=workers,
-        )  # fmt: skip
+        settings = run_config_dict(config_file) if config_file else {}
+        # with a settings file only the flags given override it (typer's ParameterSource, compared by name)
+        given = [k for k in flags if not config_file or ctx.get_parameter_source(k).name != "DEFAULT"]
+        for key in given:
+            value = FLAG_TO_SETTING.get(key, lambda v: v)(flags[key])
+            if key in NESTED_FLAGS:
+                block, field = NESTED_FLAGS[key]
+                settings[block] = {**settings.get(block, {}), field: value}
+                if key == "samples":
+                    settings["llm"]["min_votes"] = min(3, value)
+            else:
+                settings[key] = value
+        settings["agent_id"] = settings.get("agent_id") or default_agent_id()
+        requested = sum((settings.get("mix") or {}).values())
+        run_config = build_run_config(settings)
     except ValueError as exc:
         fail(str(exc))
+    if requested and abs(requested - 1) > 1e-9:
+        typer.echo(f"warning: mix shares sum to {requested:g}; renormalised to "
+                   + ", ".join(f"{m}={s:.3f}" for m, s in run_config.mix.items()), err=True)  # fmt: skip
+    templates, out = Path(run_config.templates) if run_config.templates else None, Path(run_config.out)
     if templates is not None and not templates.is_file():
         fail(f"templates file {templates} does not exist")
     if out.exists() and not out.is_dir():
@@ -88,18 +141,30 @@ def run(
     if dry_run:
         from augment.llm.prompts import dry_run as print_prompts
 
-        print_prompts(config)
+        print_prompts(run_config)
         return
     try:
-        result = run_pipeline(config, resume=resume, show_progress=not quiet, log=typer.echo)
+        result = run_pipeline(run_config, resume=resume, show_progress=not quiet, log=typer.echo)
     except SourceError as exc:
         fail(str(exc))
     except (RunError, SandboxUnavailable) as exc:
         fail(str(exc), code=1)
     except OSError as exc:  # disk full, read-only filesystem, ...: the path and the reason
         fail(describe(exc), code=1)
+    warn_on_mix_drift(result.version_dir, run_config.mix)
     if result.announcement:
         typer.echo(f"announced in {result.announcement}")
+
+
+def warn_on_mix_drift(version_dir: Path, requested: dict[str, float]) -> None:
+    import json
+
+    manifest = json.loads((version_dir / "manifest.json").read_text())
+    actual = {m: count / max(manifest["rows"], 1) for m, count in manifest["methods"].items()}
+    drifted = [m for m in {**requested, **actual} if abs(actual.get(m, 0) - requested.get(m, 0)) > MIX_DRIFT]
+    if drifted:
+        typer.echo("warning: the actual mix drifts from the requested one: " + ", ".join(
+            f"{m} {actual.get(m, 0):.1%} (requested {requested.get(m, 0):.1%})" for m in drifted), err=True)  # fmt: skip
 
 
 @app.command()
@@ -118,14 +183,16 @@ def verify(version_dir: Path) -> None:
 @app.command()
 def push(
     version_dir: Path,
-    to: Annotated[str, typer.Option(help="hf://datasets/ORG/NAME or hf://buckets/OWNER/BUCKET/PATH")],
+    to: Annotated[str, typer.Option(help="hf://datasets/ORG/NAME (root, tag vK) or hf://buckets/OWNER/BUCKET[/PREFIX]")],
     private: Annotated[bool, typer.Option(help="create the repo or bucket private")] = False,
+    dry_run: Annotated[bool, typer.Option(help="list what would change and send nothing")] = False,
+    create_pr: Annotated[bool, typer.Option(help="open a pull request on the dataset repo instead of committing")] = False,
 ) -> None:
     """Upload a verified version to the Hugging Face Hub (token from HF_TOKEN or the saved login)."""
     from augment.hub import push as push_version
 
     try:
-        typer.echo(push_version(version_dir, to, private=private))
+        typer.echo(push_version(version_dir, to, private=private, dry_run=dry_run, create_pr=create_pr))
     except ValueError as exc:
         fail(str(exc))
     except Exception as exc:  # network, auth, ...: one line, no traceback, no token
@@ -143,10 +210,10 @@ def audit(
     judge: Annotated[Optional[str], typer.Option(help="an LLM (vLLM model) that decides the undecided pairs")] = None,
 ) -> None:
     """Find questions that are, or derive from, GSM8K test questions."""
+    from rich.progress import Progress
+
     from augment.audit import audit as run_audit
     from augment.audit import load_field, write_html, write_report
-
-    from rich.progress import Progress
 
     for path in (report, html):
         if path is not None and not path.parent.is_dir():

@@ -13,6 +13,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from augment import __version__
 from dedup.index import DedupSettings
@@ -147,3 +148,42 @@ class RunConfig:
             settings.pop("llm")
         blob = json.dumps({"settings": settings, "source": source_identity, "version": __version__}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def run_config_dict(path: Path) -> dict:
+    """The settings in a YAML or JSON file: a config block, or a whole manifest (its `config` block replays the run)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))  # YAML is a superset of JSON
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ValueError(f"--config {path}: cannot read it as YAML or JSON ({type(exc).__name__})") from None
+    if isinstance(data, dict) and isinstance(data.get("config"), dict) and "run_id" in data:
+        data = data["config"]
+    if not isinstance(data, dict):
+        raise ValueError(f"--config {path}: expected a mapping of settings, got {type(data).__name__}")
+    return data
+
+
+def build_run_config(settings: dict) -> RunConfig:
+    """A RunConfig from a settings mapping; an unknown key is one error naming it."""
+    known = {f.name: f for f in dataclasses.fields(RunConfig)}
+    values = {}
+    for key, value in settings.items():
+        if key not in known:
+            raise ValueError(f"unknown setting {key!r} (known: {', '.join(known)})")
+        default = known[key].default_factory() if known[key].default_factory is not dataclasses.MISSING else None
+        if dataclasses.is_dataclass(default) and isinstance(value, dict):
+            names = {f.name for f in dataclasses.fields(default)}
+            unknown = [k for k in value if k not in names]
+            if unknown:
+                raise ValueError(f"unknown setting {key}.{unknown[0]} (known: {', '.join(sorted(names))})")
+            try:
+                value = type(default)(**{**dataclasses.asdict(default), **value})
+            except TypeError as exc:
+                raise ValueError(f"setting {key}: {exc}") from None
+        values[key] = value
+    try:
+        return RunConfig(**values)
+    except TypeError as exc:
+        raise ValueError(f"settings: {exc}") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -82,6 +83,8 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
                             Counter({f"load:{k}": v for k, v in source.malformed.items()}))  # fmt: skip
     runner = _Runner(config, source.frame, run_id, store)
     try:
+        if show_progress:
+            print("sources: checking; template: compiling (workers)", file=sys.stderr, flush=True)
         runner.spawn()  # the workers compile templates while this process checks the sources
         excluded, source_stats = _broken_sources(source.frame)
         template_stats = runner.start(excluded)
@@ -100,10 +103,15 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     if kept == 0:  # an empty release would only announce a failure as a dataset
         raise RunError(f"nothing accepted: no row survived {tasks.height:,} planned tasks, so nothing is published; "
                        f"main drops: {_main_drops(funnel)}")
-    rows = pl.concat([store.load(k, "rows") for k in store.completed()]).head(config.n)
-    drops = pl.concat([store.load(k, "drops") for k in store.completed()], how="diagonal_relaxed")
+    survivors = pl.concat([store.load(k, "rows") for k in store.completed()])
+    rows = survivors.head(config.n)
     beyond = Counter({"publish:beyond-n": kept - rows.height}) if kept > rows.height else Counter()
     funnel.append(StageStats("publish", kept, rows.height, beyond))
+    drops = pl.concat([_early_drops(funnel, excluded, runner.workers.skipped if runner.workers else {}),
+                       *(store.load(k, "drops") for k in store.completed()),
+                       survivors.slice(config.n).select("source_index", "method", "question").with_columns(
+                           stage=pl.lit("publish"), reason=pl.lit("publish:beyond-n"))],
+                      how="diagonal_relaxed")  # fmt: skip
     with writing(dataset_dir):
         version_dir = publish_version(dataset_dir, rows, drops, config, identity, run_id, funnel)
     log(f"published {rows.height:,} rows to {version_dir}")
@@ -225,6 +233,7 @@ class _Runner:
 
     def run_chunks(self, tasks: pl.DataFrame, show_progress: bool) -> int:
         """Run chunks until n rows survive or the tasks run out; returns the rows kept."""
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         done = self.store.completed()
@@ -235,8 +244,9 @@ class _Runner:
         start = self.store.task_range(done[-1])[1] if done else 0
         n, total = self.config.n, tasks.height
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      disable=not show_progress, transient=False) as progress:  # fmt: skip
-            bar = progress.add_task("rows", total=n, completed=min(kept, n))
+                      disable=not show_progress, transient=False, console=Console(stderr=True)) as progress:  # fmt: skip
+            stages = "generate, verify, dedup, decontaminate"
+            bar = progress.add_task(f"rows kept; chunk {len(done) + 1}: {stages}", total=n, completed=min(kept, n))
             chunk = len(done)
             rate = kept / start if start else 0.0  # rows kept per task so far
             span = self._next_span(start, kept, rate, total) if kept < n else None
@@ -253,7 +263,7 @@ class _Runner:
                     self.stats.setdefault(stat.name, StageStats(stat.name)).add(stat)
                 kept += result.rows.height
                 chunk, rate = chunk + 1, kept / span[1]
-                progress.update(bar, completed=min(kept, n), description=f"rows (chunk {chunk})")
+                progress.update(bar, completed=min(kept, n), description=f"rows kept; chunk {chunk + 1}: {stages}")
                 if next_span is None and kept < n:
                     next_span = self._next_span(span[1], kept, rate, total)
                     next_pending = self._start(tasks, next_span) if next_span else None
@@ -357,6 +367,15 @@ def _main_drops(funnel: list[StageStats], top: int = 3) -> str:
     for stage in funnel:
         drops.update(stage.drops)
     return ", ".join(f"{reason} {count:,}" for reason, count in drops.most_common(top)) or "none"
+
+
+def _early_drops(funnel: list[StageStats], excluded: dict[int, str], skipped: dict[int, str]) -> pl.DataFrame:
+    """The drops before the chunks (malformed source rows, broken sources, sources without a template), one row each."""
+    malformed = [(None, "load", reason) for reason, n in funnel[0].drops.items() for _ in range(n)]
+    broken = [(index, "sources", reason) for index, reason in excluded.items()]
+    untemplated = [(index, "template", f"template:{reason}") for index, reason in skipped.items() if index not in excluded]
+    return pl.DataFrame(malformed + broken + untemplated, schema={"source_index": pl.Int64, "stage": pl.String,
+                                                                  "reason": pl.String}, orient="row")  # fmt: skip
 
 
 def _drop_report(frames: list[pl.DataFrame]) -> pl.DataFrame:

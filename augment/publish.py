@@ -108,8 +108,9 @@ def write_shards(rows: pl.DataFrame, data_dir: Path) -> list[dict]:
         path = data_dir / f"train-{i:05d}-of-{shards:05d}.parquet"
         part = table.slice(i * per_shard, per_shard)
         pq.write_table(part, path, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        # num_bytes: the Arrow size `datasets` computes on load (the card's dataset_size), not the file size
         described.append({"path": f"data/{path.name}", "rows": part.num_rows, "bytes": path.stat().st_size,
-                          "sha256": _sha256(path)})  # fmt: skip
+                          "num_bytes": pq.read_table(path).nbytes, "sha256": _sha256(path)})  # fmt: skip
     return described
 
 
@@ -148,6 +149,7 @@ def publish_version(dataset_dir: Path, rows: pl.DataFrame, drops: pl.DataFrame, 
                          "sha256": _sha256(staging / "reports" / "drops.parquet")}],  # fmt: skip
             "files": [],
             "methods": method_counts(rows),
+            "distinct_sources": rows["source_index"].n_unique(),
             "source": source,
             "config": config.to_dict(),
             "code_version": code_version(),
@@ -159,7 +161,7 @@ def publish_version(dataset_dir: Path, rows: pl.DataFrame, drops: pl.DataFrame, 
             version = (existing[-1] + 1) if existing else 1
             manifest |= {"version": version, "parent_version": existing[-1] if existing else None}
             card = staging / "README.md"
-            card.write_text(render_card(manifest))
+            card.write_text(render_card(manifest, example=rows.row(0, named=True) if rows.height else None))
             manifest["files"] = [{"path": card.name, "bytes": card.stat().st_size, "sha256": _sha256(card)}]
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
             target = dataset_dir / f"v{version}"

@@ -1,13 +1,14 @@
 """The one definition of a published row.
 
 Every generator fills the same columns; `finalize_rows` adds the derived ones (`id`,
-`messages`, `run_id`) and fixes the column order and types, so shards written by any
+`messages`, `run_id`, and `prompt`/`completion`/`answer_plain` so trainers need no reshaping) and fixes the column order and types, so shards written by any
 run or version read back with one schema.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 
 import polars as pl
 import pyarrow as pa
@@ -46,8 +47,17 @@ SCHEMA = pa.schema(
         ("seed", pa.int64()),
         ("run_id", pa.string()),
         ("messages", MESSAGES_TYPE),
+        ("prompt", pa.string()),
+        ("completion", pa.string()),
+        ("answer_plain", pa.string()),
     ]
 )
+# Column views a trainer can pick by config name (the card's `configs`); `default` has every column.
+VIEWS = {
+    "prompt_completion": ["id", "prompt", "completion"],
+    "messages": ["id", "messages"],
+    "plain": ["id", "question", "final_answer", "answer_plain"],
+}
 # What a generator must provide; finalize_rows derives the rest.
 CANDIDATE_COLUMNS = (
     "question", "answer", "final_answer", "method", "source_split", "source_index",
@@ -69,7 +79,11 @@ DESCRIPTIONS = {
     "seed": "per-row seed; with the run config it reproduces the row",
     "run_id": "fingerprint of the run configuration that produced the row",
     "messages": "the row as user/assistant chat turns for SFT trainers",
+    "prompt": "the question, for trainers that take prompt/completion pairs (TRL)",
+    "completion": "the answer as in `answer`, the completion of `prompt`",
+    "answer_plain": "`answer` without its <<expr=value>> calculator annotations",
 }
+CALCULATOR_ANNOTATION = re.compile(r"<<[^<>]*>>")
 
 
 def row_id(question: str, answer: str) -> str:
@@ -84,7 +98,7 @@ def verification(kind: str, checks: list[str], **evidence) -> dict:
 
 
 def finalize_rows(candidates: pl.DataFrame, run_id: str) -> pl.DataFrame:
-    """Add id (unless present), messages and run_id to verified candidates; columns in schema order."""
+    """Add id (unless present), messages, run_id and the trainer views to verified candidates, in schema order."""
     missing = [c for c in CANDIDATE_COLUMNS if c not in candidates.columns]
     if missing:
         raise ValueError(f"candidate rows lack columns: {', '.join(missing)}")
@@ -98,5 +112,8 @@ def finalize_rows(candidates: pl.DataFrame, run_id: str) -> pl.DataFrame:
             dtype=POLARS_SCHEMA["messages"],
         ),
         pl.lit(run_id, dtype=pl.String).alias("run_id"),
+        pl.col("question").alias("prompt"),
+        pl.col("answer").alias("completion"),
+        pl.Series("answer_plain", [CALCULATOR_ANNOTATION.sub("", a) for a in answers], dtype=pl.String),
     )
     return frame.select([pl.col(name).cast(dtype) for name, dtype in POLARS_SCHEMA.items()])

@@ -50,6 +50,13 @@ def test_run_publishes_exactly_n_verified_rows_with_manifest_card_and_note(unint
     assert "## Funnel" in (version / "README.md").read_text()
     notes = list((workdir / "message_board").glob("tester_*_dataset.md"))
     assert len(notes) == 1 and str(version.resolve()) in notes[0].read_text()
+    note = notes[0].read_text()
+    actual = ", ".join(f"{m} {n / 500:.1%}" for m, n in manifest["methods"].items())
+    assert f"actual mix: {actual}" in note and "README.md" in note and "LICENSE" in note
+    drops = pl.read_parquet(version / "reports" / "drops.parquet")
+    assert drops.height == sum(sum(s["drops"].values()) for s in manifest["funnel"])
+    for stage in manifest["funnel"]:
+        assert drops.filter(pl.col("stage") == stage["name"]).height == sum(stage["drops"].values()), stage["name"]
     for line in ("generate", "verify", "dedup", "decontaminate", "published 500 rows"):
         assert line in result.stdout
     assert augment_cli("verify", str(version), cwd=workdir).returncode == 0

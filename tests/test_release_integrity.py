@@ -5,6 +5,7 @@ import json
 
 import pytest
 from conftest import ROOT, augment_cli
+from hub_fake import FakeHfApi
 from test_publish_and_push import release
 
 from augment.hub import push
@@ -80,17 +81,11 @@ def test_push_sends_the_manifest_and_the_files_it_lists(tmp_path):
     version = release(tmp_path)
     listed = ["README.md", "data/train-00000-of-00001.parquet", "manifest.json", "reports/drops.parquet"]
 
-    class RecordingApi:
-        def __init__(self):
-            self.calls = {}
-
-        def __getattr__(self, name):
-            return lambda *args, **kwargs: self.calls.setdefault(name, kwargs)
-
-    api = RecordingApi()
+    api = FakeHfApi()
     push(version, "hf://datasets/my-org/gsm8k-aug", api=api)
-    assert api.calls["upload_folder"]["allow_patterns"] == listed
-    api = RecordingApi()
+    assert dict(api.calls)["upload_folder"]["allow_patterns"] == listed
+    assert sorted(api.repos["my-org/gsm8k-aug"]) == listed
+    api = FakeHfApi()
     push(version, "hf://buckets/me/store", api=api)
-    assert sorted(destination for _, destination in api.calls["batch_bucket_files"]["add"]) == listed
+    assert sorted(path.split("/v1/", 1)[1] for path in api.buckets["me/store"]) == listed
     assert verify_release(version) == []
