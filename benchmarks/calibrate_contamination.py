@@ -29,12 +29,18 @@ JUDGE_BUDGET = 0.03  # an LLM judge, when used, looks at the pairs of about 3% o
 L2 = 1e-3
 
 
+def family(kind: str) -> str:
+    """The eight GSM-Plus-style perturbations ("gsmplus:digit_expansion", ...) weigh as one kind."""
+    return kind.split(":")[0]
+
+
 def fit(features: np.ndarray, labels: np.ndarray, kinds: list[str]) -> tuple[np.ndarray, float]:
     """Logistic regression, positives and negatives weighted half and half, each kind of positive
     equally (a few hundred rephrasings count as much as thousands of renumberings): (weights, bias)."""
-    positive_kinds = Counter(kind for kind, label in zip(kinds, labels) if label)
+    families = [family(kind) for kind in kinds]
+    positive_kinds = Counter(kind for kind, label in zip(families, labels) if label)
     balance = np.array([0.5 / len(positive_kinds) / positive_kinds[kind] if label else 0.5 / (1 - labels.mean())
-                        for kind, label in zip(kinds, labels)]) * len(labels)  # fmt: skip
+                        for kind, label in zip(families, labels)]) * len(labels)  # fmt: skip
 
     def loss(theta):
         z = features @ theta[:-1] + theta[-1]
@@ -65,6 +71,11 @@ def measure(rows: list[dict], best: np.ndarray, where: np.ndarray, threshold: fl
         matched[row["kind"]] += bool(score >= threshold and column == row["test_index"])
     figures = {kind: {"n": totals[kind], "flagged": round(hits[kind] / totals[kind], 4),
                       "right_test": round(matched[kind] / totals[kind], 4)} for kind in sorted(totals)}  # fmt: skip
+    for name in {family(k) for k in totals if ":" in k}:
+        members = [k for k in totals if family(k) == name]
+        figures[name] = {"n": sum(totals[k] for k in members),
+                         "flagged": round(sum(hits[k] for k in members) / sum(totals[k] for k in members), 4),
+                         "right_test": round(sum(matched[k] for k in members) / sum(totals[k] for k in members), 4)}
     positives = [k for k in totals if k != "negative-train"]
     figures["all-positives"] = {"n": sum(totals[k] for k in positives),
                                 "flagged": round(sum(hits[k] for k in positives) / sum(totals[k] for k in positives), 4)}  # fmt: skip

@@ -144,7 +144,7 @@ def build_devset(seed: int = 0, with_symbolic: bool = True) -> list[dict]:
     for path in WRITTEN:
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
-            kind = f"gsmplus:{record['perturbation']}" if record["kind"] == "gsmplus" else record["kind"]
+            kind = f"gsmplus:{record['perturbation']}" if record["kind"] == "plus" else record["kind"]
             written.setdefault((record["test_index"], kind), record["question"])
     rows += [{"question": q, "kind": kind, "test_index": i} for (i, kind), q in written.items()]
     rows += [{"question": q, "kind": "negative-train", "test_index": None, "train_index": i}

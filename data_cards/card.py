@@ -172,7 +172,7 @@ def _contamination(manifest: dict, funnel: dict) -> str:
     with_embeddings = setting == "on" or (setting == "auto" and embedding_model.available())
     figures = held_out_figures(with_embeddings)
     kinds = ", ".join(f"{kind} {f['flagged']:.1%} of {f['n']:,}" for kind, f in figures.items()
-                      if kind not in ("all-positives", "negative-train"))  # fmt: skip
+                      if kind not in ("all-positives", "negative-train") and ":" not in kind)  # fmt: skip
     return "\n".join([
         "## Decontamination",
         "",
