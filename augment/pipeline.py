@@ -31,6 +31,7 @@ from augment.schema import finalize_rows, row_id
 from augment.sources import SourceError, load_source
 from augment.stages import DETAIL, DROP, Stage, StageStats, apply_stage, format_funnel, with_drops
 from augment.verification import VerifyPolicy, verify_stage
+from augment.workspace import check_and_propose
 from dedup.index import DuplicateIndex
 from filters.calculator import check_solution
 from filters.label_errors import label_error
@@ -50,7 +51,7 @@ class RunResult:
     already_published: bool = False
 
 
-def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=print) -> RunResult:
+def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=print, anyway: bool = False) -> RunResult:
     source = load_source(config.source)
     identity = dict(source.identity)
     if config.templates:
@@ -64,10 +65,10 @@ def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=
 
     with run_lock(lock_path(dataset_dir, run_id), on_wait=waiting):  # identical runs publish once
         remove_abandoned_staging(dataset_dir, run_id)
-        return _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log)
+        return _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log, anyway)
 
 
-def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log) -> RunResult:
+def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log, anyway) -> RunResult:
     store = RunStore(dataset_dir / ".runs" / run_id)
     if not resume:
         store.discard()
@@ -75,6 +76,9 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     if published is not None:
         return _finish_announcement(config, store, published, run_id, log)
     _check_capacity(config, source.frame.height, None)
+    proposal = check_and_propose(config, identity, run_id, anyway, log)  # raises WorkspaceCollision
+    if proposal is not None:
+        log(f"proposed in {proposal}")
     resumed = store.open({"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__})
     if resumed:
         log(f"resuming run {run_id}: {len(store.completed())} chunk(s) already done")
