@@ -31,7 +31,7 @@ from augment.schema import finalize_rows, row_id
 from augment.sources import SourceError, load_source
 from augment.stages import DETAIL, DROP, Stage, StageStats, apply_stage, format_funnel, with_drops
 from augment.verification import VerifyPolicy, verify_stage
-from augment.workspace import check_and_propose
+from augment.workspace import check_collision, post_proposal
 from dedup.index import DuplicateIndex
 from filters.calculator import check_solution
 from filters.label_errors import label_error
@@ -59,16 +59,17 @@ def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=
         identity["templates_sha256"] = hashlib.sha256(Path(config.templates).read_bytes()).hexdigest()
     run_id = config.fingerprint(identity)
     dataset_dir = Path(config.out) / config.name
+    check_collision(config, identity, anyway, log)  # raises WorkspaceCollision; writes nothing
 
     def waiting() -> None:
         log(f"another process is running {run_id} (the same settings); waiting for it to finish")
 
     with run_lock(lock_path(dataset_dir, run_id), on_wait=waiting):  # identical runs publish once
         remove_abandoned_staging(dataset_dir, run_id)
-        return _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log, anyway)
+        return _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log)
 
 
-def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log, anyway) -> RunResult:
+def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log) -> RunResult:
     store = RunStore(dataset_dir / ".runs" / run_id)
     if not resume:
         store.discard()
@@ -76,7 +77,7 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     if published is not None:
         return _finish_announcement(config, store, published, run_id, log)
     _check_capacity(config, source.frame.height, None)
-    proposal = check_and_propose(config, identity, run_id, anyway, log)  # raises WorkspaceCollision
+    proposal = post_proposal(config, identity, run_id)
     if proposal is not None:
         log(f"proposed in {proposal}")
     resumed = store.open({"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__})

@@ -58,33 +58,38 @@ def _workspace_claims(root: Path, data_dirs: list[Path]) -> list[Claim]:
     return claims
 
 
-def check_and_propose(config: RunConfig, source: dict, run_id: str, anyway: bool, log=print) -> Path | None:
-    """Before a run's work: stop if another agent has this config (unless `anyway`), then post a
-    proposal (unless --no-announce, or this agent's proposal for this run id is still open)."""
+def check_collision(config: RunConfig, source: dict, anyway: bool, log=print) -> None:
+    """Before a run takes its lock or writes anything: stop if another agent in this local workspace has
+    published this config, or proposed it within a day (unless `anyway`). Only the local folder is read."""
     fingerprint = config_fingerprint(config.to_dict(), source)
-    board = message_board(Path(config.out))
-    root = board.parent
+    root = message_board(Path(config.out)).parent
     now = datetime.now(timezone.utc)
     claims = _workspace_claims(root, [root / "artifacts" / "data", Path(config.out)])
     others = [c for c in claims if c.fingerprint == fingerprint and c.agent != config.agent_id
               and (c.what == "published" or now - c.created <= PROPOSAL_LIFETIME)]  # fmt: skip
     if others and not anyway:
-        first = min(others, key=lambda c: (c.what != "published", c.created))
+        first = min(others, key=lambda c: c.what != "published")  # releases come first in `claims`
         raise WorkspaceCollision(
             f"{first.agent} already {first.what} this config (fingerprint {fingerprint}) in {first.where}; "
             f"use theirs (augment list, augment get) or pass --anyway"
         )
     if others:
         log(f"--anyway: {len(others)} other claim(s) on config {fingerprint}, e.g. {others[0].where}")
+
+
+def post_proposal(config: RunConfig, source: dict, run_id: str) -> Path | None:
+    """The proposal note, unless --no-announce or this agent's proposal for this run id is still open
+    (a resumed run is not a new one)."""
     if not config.announce:
         return None
+    board = message_board(Path(config.out))
     notes = read_notes(board)
     closed = {n.fields.get("proposal") for n in notes if n.kind == "results"}
     for note in notes:
         if (note.kind == "proposal" and note.fields.get("agent") == config.agent_id
-                and note.fields.get("run id") == run_id and workspace_path(note.path, root) not in closed):  # fmt: skip
-            return None  # this run's own open proposal: a resumed run is not a new one
-    return propose(config, fingerprint, run_id)
+                and note.fields.get("run id") == run_id and workspace_path(note.path, board.parent) not in closed):  # fmt: skip
+            return None
+    return propose(config, config_fingerprint(config.to_dict(), source), run_id)
 
 
 @dataclass
