@@ -7,6 +7,9 @@ from datetime import datetime, timedelta, timezone
 import datasets
 import polars as pl
 import pytest
+from conftest import ROOT, augment_cli
+from hub_fake import FakeHfApi
+from test_publish_and_push import make_rows
 
 from augment.announce import announce, config_fingerprint, read_notes
 from augment.config import RunConfig
@@ -14,9 +17,6 @@ from augment.hub import push
 from augment.publish import publish_version, verify_release
 from augment.stages import StageStats
 from augment.workspace import WorkspaceCollision, check_collision, get, list_releases, post_proposal
-from conftest import ROOT, augment_cli
-from hub_fake import FakeHfApi
-from test_publish_and_push import make_rows
 
 SOURCE = {"kind": "path", "path": "/somewhere/train.jsonl", "split": "train", "files": [{"sha256": "ab", "rows": 9}]}
 
@@ -55,9 +55,9 @@ def test_two_agents_in_one_folder_collide_on_the_config_not_on_the_agent(small_s
     # bob, same config with another worker count: one line, exit 3, nothing written
     bob = augment_cli(*run_args(small_source, "--workers", "2"), cwd=tmp_path, env={"AUGMENT_AGENT_ID": "bob"})
     assert bob.returncode == 3 and bob.stdout == ""
-    assert bob.stderr.strip().splitlines() == [
+    assert bob.stderr.strip().splitlines() == [(
         f"error: alice already published this config (fingerprint {fingerprint}) in "
-        "artifacts/data/alice-gsm8k-aug/v1; use theirs (augment list, augment get) or pass --anyway"]  # fmt: skip
+        "artifacts/data/alice-gsm8k-aug/v1; use theirs (augment list, augment get) or pass --anyway")]  # fmt: skip
     assert sorted(p.name.split("_")[0] for p in board.iterdir()) == ["alice", "alice"]
     assert not (tmp_path / "artifacts/data/bob-gsm8k-aug").exists()
     # alice again: her own run, already published; bob with --anyway runs and announces both notes
