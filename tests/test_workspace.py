@@ -26,6 +26,7 @@ def agent_release(workspace, agent, count=30, seed=0):
     config = RunConfig(n=count, seed=seed, out=str(workspace / "artifacts" / "data"), agent_id=agent)
     funnel = [StageStats("generate", count, count), StageStats("publish", count, count)]
     drops = pl.DataFrame(schema={"task": pl.Int64, "reason": pl.String})
+    post_proposal(config, SOURCE, f"run-{agent}")
     version = publish_version(workspace / "artifacts" / "data" / config.name, make_rows(count), drops, config,
                               SOURCE, f"run-{agent}", funnel)  # fmt: skip
     return version, announce(config, version, count, funnel)
@@ -113,9 +114,11 @@ def test_two_agents_share_a_bucket_list_get_and_refusal_to_overwrite(tmp_path):
     hub = FakeHfApi()  # one Hub, two agents' workspaces
     alice_version, alice_note = agent_release(tmp_path / "alice", "alice")
     bob_version, _ = agent_release(tmp_path / "bob", "bob", count=12, seed=3)
-    assert "uploaded 5 files" in push(alice_version, "hf://buckets/team/ws", api=hub)
-    assert "uploaded 5 files" in push(bob_version, "hf://buckets/team/ws", api=hub)
-    assert f"message_board/{alice_note.name}" in hub.buckets["team/ws"]
+    assert "uploaded 6 files" in push(alice_version, "hf://buckets/team/ws", api=hub)
+    assert "uploaded 6 files" in push(bob_version, "hf://buckets/team/ws", api=hub)
+    board = sorted(p for p in hub.buckets["team/ws"] if p.startswith("message_board/"))
+    assert [p.rsplit("_", 1)[1] for p in board] == ["dataset.md", "proposal.md"] * 2  # each release's two notes
+    assert f"message_board/{alice_note.name}" in board
     releases = list_releases("hf://buckets/team/ws", api=hub)
     assert [(r.name, r.version, r.agent, r.rows, r.check, r.problem) for r in releases] == [
         ("alice-gsm8k-aug", 1, "alice", 30, "sizes", None), ("bob-gsm8k-aug", 1, "bob", 12, "sizes", None)]  # fmt: skip
