@@ -117,7 +117,7 @@ def test_two_agents_share_a_bucket_list_get_and_refusal_to_overwrite(tmp_path):
     assert "uploaded 6 files" in push(alice_version, "hf://buckets/team/ws", api=hub)
     assert "uploaded 6 files" in push(bob_version, "hf://buckets/team/ws", api=hub)
     board = sorted(p for p in hub.buckets["team/ws"] if p.startswith("message_board/"))
-    assert [p.rsplit("_", 1)[1] for p in board] == ["dataset.md", "proposal.md"] * 2  # each release's two notes
+    assert sorted(p.rsplit("_", 1)[1] for p in board) == ["dataset.md"] * 2 + ["proposal.md"] * 2  # two notes each
     assert f"message_board/{alice_note.name}" in board
     releases = list_releases("hf://buckets/team/ws", api=hub)
     assert [(r.name, r.version, r.agent, r.rows, r.check, r.problem) for r in releases] == [
@@ -137,6 +137,9 @@ def test_two_agents_share_a_bucket_list_get_and_refusal_to_overwrite(tmp_path):
     with pytest.raises(ValueError, match="exists with different content; refusing to overwrite"):
         push(impostor, "hf://buckets/team/ws", api=hub)
     assert hub.buckets["team/ws"] == before
+    with pytest.raises(ValueError, match="exists and differs from alice-gsm8k-aug v1 .*refusing to replace it"):
+        get("alice-gsm8k-aug", "hf://buckets/team/ws", tmp_path / "impostor" / "artifacts" / "data", api=hub)
+    assert verify_release(impostor) == [] and [p.name for p in impostor.parent.iterdir()] == ["v1"]
     # a corrupted remote shard fails `get` and leaves neither the version nor a staging folder
     shard = "artifacts/data/bob-gsm8k-aug/v1/data/train-00000-of-00001.parquet"
     hub.buckets["team/ws"][shard] = hub.buckets["team/ws"][shard][:-1] + b"X"
