@@ -63,6 +63,11 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def hub_failure(what: str, exc: Exception) -> None:
+    """Network, auth, ...: one line naming the error, no traceback, no token."""
+    fail(f"{what} failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}", code=1)
+
+
 def default_agent_id() -> str:
     return os.environ.get("AUGMENT_AGENT_ID") or getpass.getuser()
 
@@ -199,8 +204,8 @@ def push(
         typer.echo(push_version(version_dir, to, private=private, dry_run=dry_run, create_pr=create_pr))
     except ValueError as exc:
         fail(str(exc))
-    except Exception as exc:  # network, auth, ...: one line, no traceback, no token
-        fail(f"push failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}", code=1)
+    except Exception as exc:
+        hub_failure("push", exc)
 
 
 @app.command("list")
@@ -217,8 +222,8 @@ def list_releases(
         releases = find_releases(workspace)
     except ValueError as exc:
         fail(str(exc))
-    except Exception as exc:  # network, auth, ...: one line, no traceback, no token
-        fail(f"list failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}", code=1)
+    except Exception as exc:
+        hub_failure("list", exc)
     if json_output:
         typer.echo(json.dumps([r.to_dict() for r in releases], indent=2))
     elif not releases:
@@ -244,9 +249,11 @@ def get(
     except ValueError as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(describe(exc), code=1)
-    except Exception as exc:  # network, auth, ...: one line, no traceback, no token
-        fail(f"get failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}", code=1)
+        if exc.filename:  # a local file: its path and the reason
+            fail(describe(exc), code=1)
+        hub_failure("get", exc)
+    except Exception as exc:
+        hub_failure("get", exc)
     typer.echo(message, err=True)
     typer.echo(load_line(version_dir))
 
