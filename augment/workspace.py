@@ -7,18 +7,18 @@ manifests and the notes are the whole state. `augment run` reads only the local 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
 import tempfile
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 
 from augment.announce import config_fingerprint, message_board, propose, read_notes, workspace_path
 from augment.config import RunConfig
-from augment.lifetime import remove
+from augment.lifetime import remove, temporary_for
 from augment.publish import _malformed, listed_entries, read_manifest, verify_release
 
 PROPOSAL_LIFETIME = timedelta(hours=24)  # an older proposal with no results note no longer blocks
@@ -235,8 +235,10 @@ def get(spec: str, source: str = ".", to: Path = Path("artifacts/data"), api=Non
         have = ", ".join(f"v{v}" for v in sorted(available)) or "no version"
         raise ValueError(f"{source}: {name} has {have}" + (f", not v{version}" if match["version"] else ""))
     final = to / name / f"v{version}"
-    staging = to / name / f".get-v{version}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = temporary_for(final)  # `vK.tmp-PID`: a killed fetch's folder goes with the next fetch
+    remove(staging)
+    staging.mkdir()
     try:
         if source.startswith("hf://"):
             prefix = f"{root}artifacts/data/{name}/v{version}/"
@@ -249,12 +251,15 @@ def get(spec: str, source: str = ".", to: Path = Path("artifacts/data"), api=Non
         problems = verify_release(staging)
         if problems:
             raise ValueError(f"{name} v{version} from {source} fails verification: {problems[0]}".replace(str(staging), str(final)))
-        if final.exists():
-            if verify_release(final) or read_manifest(final) != manifest:
-                raise ValueError(f"{final} exists and differs from {name} v{version} in {source}; refusing to replace it")
-            return final, f"{final} is already here, identical and verified"
-        os.rename(staging, final)
-        return final, f"fetched {name} v{version} from {source} into {final}; every checksum verified"
+        try:
+            os.rename(staging, final)  # refuses to replace a non-empty folder
+            return final, f"fetched {name} v{version} from {source} into {final}; every checksum verified"
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
+                raise
+        if verify_release(final) or read_manifest(final) != manifest:
+            raise ValueError(f"{final} exists and differs from {name} v{version} in {source}; refusing to replace it")
+        return final, f"{final} is already here, identical and verified"
     finally:
         remove(staging)
 
