@@ -155,11 +155,14 @@ def test_two_agents_share_a_bucket_list_get_and_refusal_to_overwrite(tmp_path):
 
 def test_get_and_list_from_a_local_folder_in_one_line_each(tmp_path):
     version, _ = agent_release(tmp_path / "ws", "alice")
+    killed = tmp_path / "mine" / "alice-gsm8k-aug" / "v1.tmp-999999"  # a killed fetch's staging folder
+    (killed / "data").mkdir(parents=True)
     result = augment_cli("get", "alice-gsm8k-aug", "--from", str(tmp_path / "ws"), "--to", str(tmp_path / "mine"),
                          cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
     target = tmp_path / "mine" / "alice-gsm8k-aug" / "v1"
     assert result.stdout.strip() == f'datasets.load_dataset("{target.resolve()}", split="train")'
+    assert [p.name for p in target.parent.iterdir()] == ["v1"]
     shard = next((version / "data").glob("*.parquet"))
     shard.write_bytes(shard.read_bytes()[:-1] + b"X")
     listed = augment_cli("list", str(tmp_path / "ws"), cwd=tmp_path)
