@@ -37,7 +37,8 @@ def config_fingerprint(settings: dict, source: dict) -> str:
     """The workspace identity of a run: what it makes (settings, source content), without the code
     version, the agent, the output path or the worker count (unlike the run id, which resumes runs)."""
     kept = {k: v for k, v in settings.items() if k not in NOT_IN_FINGERPRINT}
-    if not any(method in LLM_METHODS for method in kept.get("mix") or {}):
+    mix = kept.get("mix") if isinstance(kept.get("mix"), dict) else {}  # a manifest may be anyone's
+    if not any(method in LLM_METHODS for method in mix):
         kept.pop("llm", None)
     identity = {k: v for k, v in source.items() if k != "path"}
     blob = json.dumps({"settings": kept, "source": identity}, sort_keys=True, default=str)

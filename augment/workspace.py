@@ -126,11 +126,17 @@ class Release:
 
 
 def _describe(release: Release, manifest: object) -> Release:
-    if isinstance(manifest, dict):
-        config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
-        release.agent, release.run_id = config.get("agent_id"), manifest.get("run_id")
-        release.rows, release.created = manifest.get("rows"), manifest.get("created_utc")
-        release.methods = manifest.get("methods") if isinstance(manifest.get("methods"), dict) else None
+    """Fill in what the manifest says, keeping only values of the right type (a manifest may be anyone's)."""
+    if not isinstance(manifest, dict):
+        return release
+    config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
+    text = {key: value if isinstance(value, str) else None for key, value in
+            (("agent", config.get("agent_id")), ("run_id", manifest.get("run_id")), ("created", manifest.get("created_utc")))}  # fmt: skip
+    release.agent, release.run_id, release.created = text["agent"], text["run_id"], text["created"]
+    release.rows = manifest["rows"] if type(manifest.get("rows")) is int else None
+    methods = manifest.get("methods")
+    if isinstance(methods, dict) and all(type(n) is int for n in methods.values()):
+        release.methods = methods
     return release
 
 

@@ -165,8 +165,16 @@ def test_get_and_list_from_a_local_folder_in_one_line_each(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["v1"]
     shard = next((version / "data").glob("*.parquet"))
     shard.write_bytes(shard.read_bytes()[:-1] + b"X")
+    for version_number, manifest in ((1, {"config": {"mix": 3, "agent_id": 5}, "source": {}, "rows": "many",
+                                          "methods": {"a": "b"}}), (2, [])):  # fmt: skip
+        (tmp_path / "ws/artifacts/data/evil" / f"v{version_number}").mkdir(parents=True)
+        (tmp_path / "ws/artifacts/data/evil" / f"v{version_number}/manifest.json").write_text(json.dumps(manifest))
+    check_collision(RunConfig(out=str(tmp_path / "ws/artifacts/data"), agent_id="bob", seed=5), SOURCE, anyway=False)
     listed = augment_cli("list", str(tmp_path / "ws"), cwd=tmp_path)
-    assert listed.returncode == 0 and "verify FAILED: " in listed.stdout and "sha256 differs" in listed.stdout
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.strip().splitlines()
+    assert len(lines) == 3 and all("verify FAILED: " in line for line in lines) and "sha256 differs" in lines[0]
+    assert lines[1].startswith("evil v1 | ? | ? rows | - | run ? | ? | verify FAILED: ")
     bad = augment_cli("get", "alice-gsm8k-aug", "--from", str(tmp_path / "ws"), "--to", str(tmp_path / "other"),
                       cwd=tmp_path)  # fmt: skip
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "fails verification" in bad.stderr
