@@ -226,10 +226,11 @@ def list_releases(
         hub_failure("list", exc)
     if json_output:
         typer.echo(json.dumps([r.to_dict() for r in releases], indent=2))
-    elif not releases:
-        typer.echo(f"no release in {workspace} (looked under artifacts/data/)")
-    for release in [] if json_output else releases:
+        return
+    for release in releases:
         typer.echo(release.line())
+    if not releases:
+        typer.echo(f"no release in {workspace} (looked under artifacts/data/)")
 
 
 @app.command()

@@ -233,6 +233,8 @@ def get(spec: str, source: str = ".", to: Path = Path("artifacts/data"), api=Non
         files = _bucket_files(api, bucket_id, f"{root}artifacts/data/{name}/")
         available = {int(m["version"]) for p in files if (m := _RELEASE_RE.fullmatch(p.removeprefix(root)))}
     else:
+        if not Path(source).is_dir():
+            raise ValueError(f"workspace {source} is not a directory")
         local = Path(source) / "artifacts" / "data" / name
         available = {int(m["version"]) for p in local.glob("v*/manifest.json")
                      if (m := _RELEASE_RE.fullmatch(p.relative_to(Path(source)).as_posix()))}  # fmt: skip

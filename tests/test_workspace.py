@@ -180,6 +180,7 @@ def test_get_and_list_from_a_local_folder_in_one_line_each(tmp_path):
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "fails verification" in bad.stderr
     assert list((tmp_path / "other" / "alice-gsm8k-aug").iterdir()) == []
     for args, message in ((["get", "nobody"], "nobody has no version"), (["get", "x@v1@v2"], "expected NAME or NAME@vK"),
-                          (["list", str(tmp_path / "missing")], "is not a directory")):  # fmt: skip
+                          (["list", str(tmp_path / "missing")], "is not a directory"),
+                          (["get", "x", "--from", str(tmp_path / "missing")], "is not a directory")):  # fmt: skip
         result = augment_cli(*args, cwd=tmp_path)
         assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
