@@ -250,12 +250,12 @@ def get(spec: str, source: str = ".", to: Path = Path("artifacts/data"), api=Non
     try:
         if source.startswith("hf://"):
             prefix = f"{root}artifacts/data/{name}/v{version}/"
-            manifest = _fetch(staging, lambda paths: api.download_bucket_files(
+            manifest = _fetch(staging, f"{name} v{version} in {source}", lambda paths: api.download_bucket_files(
                 bucket_id, [(files[prefix + p], str(staging / p)) for p in paths if prefix + p in files]))  # fmt: skip
         else:
             origin = local / f"v{version}"
-            manifest = _fetch(staging, lambda paths: [shutil.copyfile(origin / p, staging / p) for p in paths
-                                                      if (origin / p).is_file()])  # fmt: skip
+            manifest = _fetch(staging, f"{name} v{version} in {source}", lambda paths: [
+                shutil.copyfile(origin / p, staging / p) for p in paths if (origin / p).is_file()])  # fmt: skip
         problems = verify_release(staging)
         if problems:
             raise ValueError(f"{name} v{version} from {source} fails verification: {problems[0]}".replace(str(staging), str(final)))
@@ -272,13 +272,13 @@ def get(spec: str, source: str = ".", to: Path = Path("artifacts/data"), api=Non
         remove(staging)
 
 
-def _fetch(staging: Path, copy) -> dict:
+def _fetch(staging: Path, what: str, copy) -> dict:
     """The manifest first, then every file it lists (`copy` takes paths relative to the version)."""
     copy(["manifest.json"])
     manifest = read_manifest(staging)
     if isinstance(manifest, Exception) or _malformed(manifest):
         reason = type(manifest).__name__ if isinstance(manifest, Exception) else _malformed(manifest)
-        raise ValueError(f"its manifest.json is missing or malformed ({reason})")
+        raise ValueError(f"{what}: manifest.json is missing or malformed ({reason})")
     paths = [entry["path"] for entry in listed_entries(manifest)]
     for path in paths:
         (staging / PurePosixPath(path)).parent.mkdir(parents=True, exist_ok=True)

@@ -149,6 +149,10 @@ def test_two_agents_share_a_bucket_list_get_and_refusal_to_overwrite(tmp_path):
     assert list_releases("hf://buckets/team/ws", api=hub)[1].problem is None  # same size: only get can tell
     del hub.buckets["team/ws"][shard]
     assert list_releases("hf://buckets/team/ws", api=hub)[1].problem == "data/train-00000-of-00001.parquet: missing"
+    hub.buckets["team/ws"]["artifacts/data/bob-gsm8k-aug/v2/manifest.json"] = b'{"rows": 1, "shards": [{"path": "../x"}]}'
+    with pytest.raises(ValueError, match="bob-gsm8k-aug v2 in hf://buckets/team/ws: manifest.json is missing or malformed"):
+        get("bob-gsm8k-aug", "hf://buckets/team/ws", tmp_path / "carol", api=hub)  # the latest, v2, is refused
+    del hub.buckets["team/ws"]["artifacts/data/bob-gsm8k-aug/v2/manifest.json"]
     with pytest.raises(ValueError, match="bob-gsm8k-aug has v1, not v2"):
         get("bob-gsm8k-aug@v2", "hf://buckets/team/ws", tmp_path / "carol", api=hub)
 
