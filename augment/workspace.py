@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from augment.announce import config_fingerprint, message_board, propose, read_notes, workspace_path
 from augment.config import RunConfig
 from augment.lifetime import remove, temporary_for
-from augment.publish import _malformed, listed_entries, read_manifest, verify_release
+from augment.publish import listed_entries, manifest_problem, read_manifest, verify_release
 
 PROPOSAL_LIFETIME = timedelta(hours=24)  # an older proposal with no results note no longer blocks
 _RELEASE_RE = re.compile(r"artifacts/data/(?P<name>[^/]+)/v(?P<version>[0-9]+)/manifest\.json")
@@ -182,7 +182,7 @@ def _remote_problem(manifest: object, remote: dict) -> str | None:
     """The first mismatch between a manifest and the files a bucket holds beside it."""
     if isinstance(manifest, Exception):
         return f"manifest.json: unreadable ({type(manifest).__name__})"
-    malformed = _malformed(manifest)
+    malformed = manifest_problem(manifest)
     if malformed:
         return f"manifest.json: {malformed}"
     entries = {entry["path"]: entry for entry in listed_entries(manifest)}
@@ -276,8 +276,8 @@ def _fetch(staging: Path, what: str, copy) -> dict:
     """The manifest first, then every file it lists (`copy` takes paths relative to the version)."""
     copy(["manifest.json"])
     manifest = read_manifest(staging)
-    if isinstance(manifest, Exception) or _malformed(manifest):
-        reason = type(manifest).__name__ if isinstance(manifest, Exception) else _malformed(manifest)
+    if isinstance(manifest, Exception) or manifest_problem(manifest):
+        reason = type(manifest).__name__ if isinstance(manifest, Exception) else manifest_problem(manifest)
         raise ValueError(f"{what}: manifest.json is missing or malformed ({reason})")
     paths = [entry["path"] for entry in listed_entries(manifest)]
     for path in paths:
