@@ -24,15 +24,7 @@ import polars as pl
 from scipy import sparse
 
 from filters import embeddings as embedding_model
-from filters.contamination_signals import (
-    PAIR_FEATURES,
-    PairEvidence,
-    PreparedTexts,
-    anonymous_texts,
-    final_sentences,
-    pair_features,
-    prepare,
-)  # fmt: skip
+from filters.contamination_signals import PAIR_FEATURES, PairEvidence, PreparedTexts, pair_features, prepare
 
 MAX_CHARS = 5000
 SCORER_FILE = Path(__file__).with_name("contamination_scorer.json")
@@ -108,11 +100,7 @@ class ContaminationDetector:
         self._number_names = sorted(self._number_frequency)
         self._number_columns = {n: i for i, n in enumerate(self._number_names)}
         self._test_numbers = self._number_matrix(self._test)
-        self._test_vectors = self._test_anonymous = self._test_final = None
-        if self.use_embeddings:
-            self._test_vectors = embedding_model.embed(self.test)
-            self._test_anonymous = embedding_model.embed(anonymous_texts(self.test))
-            self._test_final = embedding_model.embed(final_sentences(self.test))
+        self._test_vectors = embedding_model.embed(self.test) if self.use_embeddings else None
 
     def _indices(self, tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every known token occurrence."""
@@ -186,32 +174,20 @@ class ContaminationDetector:
         tfidf = (self._tfidf(prepared.tokens) @ self._test_matrix.T).toarray()
         by_numbers = (self._number_matrix(prepared) @ self._test_numbers.T).toarray()
         sources = [tfidf, by_numbers]
-        static = lift = anonymous = anonymous_lift = np.zeros_like(tfidf)
+        static = lift = np.zeros_like(tfidf)
         if self.use_embeddings:
             static = embedding_model.embed(questions) @ self._test_vectors.T
-            lift = _lift(static)
-            anonymous = embedding_model.embed(anonymous_texts(questions)) @ self._test_anonymous.T
-            anonymous_lift = _lift(anonymous)
-            sources += [static, anonymous]
+            lift = (static - static.mean(axis=1, keepdims=True)) / np.maximum(static.std(axis=1, keepdims=True), 1e-6)
+            sources.append(static)
         k = min(self.top_k, tfidf.shape[1])
         candidates = np.concatenate([np.argpartition(-s, k - 1, axis=1)[:, :k] for s in sources], axis=1)
         rows = np.repeat(np.arange(len(questions)), candidates.shape[1])
         columns = candidates.ravel()
         unique = np.unique(rows * tfidf.shape[1] + columns)  # a test question proposed twice is one pair
         rows, columns = unique // tfidf.shape[1], unique % tfidf.shape[1]
-        embedded = np.zeros((len(rows), 3))
-        if self.use_embeddings:
-            final = embedding_model.embed(final_sentences(questions))
-            embedded = np.column_stack([anonymous[rows, columns], anonymous_lift[rows, columns],
-                                        np.einsum("ij,ij->i", final[rows], self._test_final[columns])])  # fmt: skip
         features, evidence = pair_features(prepared, self._test, rows, columns, tfidf[rows, columns],
-                                           static[rows, columns], lift[rows, columns], self._number_weight, embedded)  # fmt: skip
+                                           static[rows, columns], lift[rows, columns], self._number_weight)  # fmt: skip
         return Pairs(rows, columns, features, evidence)
-
-
-def _lift(similarity: np.ndarray) -> np.ndarray:
-    """Each similarity against its row's mean over all test questions, in standard deviations."""
-    return (similarity - similarity.mean(axis=1, keepdims=True)) / np.maximum(similarity.std(axis=1, keepdims=True), 1e-6)
 
 
 def _reason(evidence: PairEvidence) -> str:

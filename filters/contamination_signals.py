@@ -8,7 +8,6 @@ means "derived from" is learned (`filters/contamination.py`), not hand-set here.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -20,7 +19,6 @@ from filters.numbers import WORD_VALUES
 
 NAME = r"\b[A-Z][a-z]+\b"
 NUMBER = r"\d[\d,]*(?:\.\d+)?|\.\d+"
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 STOPWORDS = frozenset(
     "a an the of and or to in on at for by with from is are was were be been has have had he she they it his her "
     "their them him its if then than that this these those each every how many much what which who when there "
@@ -57,13 +55,6 @@ PAIR_FEATURES = (
     "numbers_equal",  # the question states exactly the test's numbers, as rephrasings do
     "numbers_equal_strength",  # ... times number_strength: rare numbers, all of them, and no other
     "extra_numbers",  # rarity-weighted share of the question's numbers that the test does not state
-    "numbers_in_order",  # share of the test's number sequence found, in order, in the question's
-    "cover_full",  # the question states every one of the test's numbers (at least two of them)
-    "full_and_static",  # cover_full * static: a rephrasing keeps every number and the story
-    "full_and_tfidf",  # cover_full * tfidf: ... and some of its words
-    "anonymous_static",  # cosine of static embeddings with names and numbers removed (rephrasings drop names)
-    "anonymous_lift",  # that cosine against the question's mean over all test questions, in standard deviations
-    "question_static",  # cosine of the final sentences' static embeddings: what is asked
 )
 
 
@@ -72,7 +63,6 @@ class PreparedTexts:
     skeletons: list[list[str]]
     structures: list[list[str]]
     numbers: list[Counter]
-    number_sequences: list[list[str]]  # the numbers in the order the text states them
     names: list[frozenset]
     normalized: list[str]
     tokens: pl.Series  # content words and number tokens, for TF-IDF retrieval
@@ -88,13 +78,11 @@ def prepare(texts: list[str]) -> PreparedTexts:
         .list.eval(pl.element().replace(NUMBER_WORDS).str.replace_all(",", ""))
     )  # fmt: skip
     numeric = pl.element().str.contains(r"^[\d.]")
-    sequences = words.list.eval(pl.element().filter(numeric)).to_list()
     skeletons = words.list.eval(pl.when(numeric).then(pl.lit("#")).otherwise(pl.element()))
     return PreparedTexts(
         skeletons=skeletons.to_list(),
         structures=skeletons.list.eval(pl.element().filter(pl.element().is_in(list(STOPWORDS)))).to_list(),
-        numbers=[Counter(row) for row in sequences],
-        number_sequences=sequences,
+        numbers=[Counter(row) for row in words.list.eval(pl.element().filter(numeric)).to_list()],
         names=[frozenset(row) for row in names],
         normalized=series.str.to_lowercase().str.extract_all(r"[a-z]+|" + NUMBER).list.join(" ").to_list(),
         tokens=words.list.eval(pl.element().filter(~pl.element().is_in(list(STOPWORDS)))),
@@ -112,24 +100,13 @@ class PairEvidence:
     same_names: bool
 
 
-def anonymous_texts(texts: list[str]) -> list[str]:
-    """Texts without capitalised words and numbers: what a rephrasing that drops the names keeps."""
-    return pl.Series(texts, dtype=pl.String).str.replace_all(NAME, " ").str.replace_all(NUMBER, " ").to_list()
-
-
-def final_sentences(texts: list[str]) -> list[str]:
-    """Each text's last sentence: usually the question it asks."""
-    return [_SENTENCE_END.split(text.strip())[-1] for text in texts]
-
-
 def pair_features(
     query: PreparedTexts, test: PreparedTexts, rows: np.ndarray, columns: np.ndarray, tfidf: np.ndarray,
-    static: np.ndarray, lift: np.ndarray, number_weight, embedded: np.ndarray,
+    static: np.ndarray, lift: np.ndarray, number_weight,
 ) -> tuple[np.ndarray, list[PairEvidence]]:  # fmt: skip
-    """PAIR_FEATURES for each (query row, test column) pair, whose tfidf/static/lift and embedded
-    (anonymous cosine, its lift, final-sentence cosine: one column each) are given, and the evidence
-    that names each pair's reason."""
-    measured = np.zeros((len(rows), 8))  # LCS of skeletons, lengths, numbers: cover, strength, extra; LCS of structures, of numbers
+    """PAIR_FEATURES for each (query row, test column) pair, whose tfidf/static/lift are given,
+    and the evidence that names each pair's reason."""
+    measured = np.zeros((len(rows), 7))  # LCS of skeletons, lengths, numbers: cover, strength, extra; LCS of structures
     evidence = []
     for k, (row, column) in enumerate(zip(rows.tolist(), columns.tolist())):
         q, t = query.skeletons[row], test.skeletons[column]
@@ -141,14 +118,10 @@ def pair_features(
         structure = test.structures[column]
         structure_inside = LCSseq.similarity(query.structures[row], structure) / max(len(structure), 1)
         extra = (stated - shared) / stated if stated else 0.0
-        sequence = test.number_sequences[column]
-        in_order = LCSseq.similarity(query.number_sequences[row], sequence) / len(sequence) if sequence else 0.0
-        measured[k] = (common, len(q), len(t), shared / total if total else 0.0, shared, extra, structure_inside, in_order)
+        measured[k] = (common, len(q), len(t), shared / total if total else 0.0, shared, extra, structure_inside)
         evidence.append((query.normalized[row] == test.normalized[column], query.numbers[row] == test_numbers,
                          query.names[row] == test.names[column]))  # fmt: skip
-    common, query_words, test_words, cover, shared, extra, structure_inside, in_order = measured.T
-    several = np.array([len(test.number_sequences[c]) >= 2 for c in columns.tolist()])
-    full = ((cover >= 0.999) & several).astype(np.float64)
+    common, query_words, test_words, cover, shared, extra, structure_inside = measured.T
     equal = np.array([same_numbers and bool(test.numbers[c]) for (_, same_numbers, _), c in zip(evidence, columns.tolist())],
                      dtype=np.float64)  # fmt: skip
     skeleton = 2 * common / np.maximum(query_words + test_words, 1)
@@ -158,7 +131,7 @@ def pair_features(
         tfidf, static, lift, skeleton, test_inside, question_inside, cover, np.minimum(shared / 10, 2.0),
         structure_inside, length_ratio, cover * lift, test_inside * tfidf, np.maximum(skeleton - 0.8, 0),
         np.maximum(test_inside - 0.8, 0), np.maximum(cover - 0.7, 0), np.maximum(lift - 3.0, 0), equal,
-        equal * np.minimum(shared / 10, 2.0), extra, in_order, full, full * static, full * tfidf, embedded,
+        equal * np.minimum(shared / 10, 2.0), extra,
     ])  # fmt: skip
     inside = np.maximum(test_inside, question_inside)
     described = [PairEvidence(verbatim, float(skeleton[k]), float(inside[k]), same_numbers, same_names)

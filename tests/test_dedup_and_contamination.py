@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from augment.sources import load_embedded
-from benchmarks.contamination_devset import half
 from dedup.index import DedupSettings, DuplicateIndex
 from dedup.minhash import MinHasher
+from benchmarks.contamination_devset import half
 from filters.contamination import SCORER_FILE, ContaminationDetector
 from filters.contamination_signals import PAIR_FEATURES
 
@@ -200,30 +200,3 @@ def test_audit_of_a_hub_dataset_id_offline_is_one_line(tmp_path):
     assert result.returncode == 2
     assert "cannot load someone/some-dataset from the Hugging Face Hub" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
-
-
-def test_the_anonymous_and_final_sentence_views():
-    """The embedding retriever also looks at texts without names and numbers, and at the question asked."""
-    from filters.contamination_signals import anonymous_texts, final_sentences
-
-    text = "Maria buys 12 pears at 3 dollars each. She eats 2. How many pears are left?"
-    assert " ".join(anonymous_texts([text])[0].split()) == "buys pears at dollars each. eats . many pears are left?"
-    assert final_sentences([text, "No sentence end"]) == ["How many pears are left?", "No sentence end"]
-
-
-def test_number_order_and_full_cover_features():
-    """A rewording that states every number of the other text, in its order, gets numbers_in_order 1 and
-    cover_full 1; reordered numbers lower the first; a missing number clears the second."""
-    from filters.contamination_signals import pair_features, prepare
-
-    source = prepare(["A crate holds 24 jars. 5 crates arrive and 7 jars break. How many jars are whole?"])
-    questions = prepare(["Each of five boxes has room for 24 pots, and seven pots crack. How many pots survive?",
-                         "7 jars break after 5 crates of 24 jars arrive. How many are whole?",
-                         "A crate holds 24 jars and 5 crates arrive. How many jars are there?"])  # fmt: skip
-    rows, columns = np.arange(3), np.zeros(3, dtype=int)
-    features, _ = pair_features(questions, source, rows, columns, np.zeros(3), np.zeros(3), np.zeros(3),
-                                lambda number: 1.0, np.zeros((3, 3)))  # fmt: skip
-    column = {name: features[:, i] for i, name in enumerate(PAIR_FEATURES)}
-    assert column["cover_full"].tolist() == [1.0, 1.0, 0.0]
-    assert column["numbers_in_order"][0] == pytest.approx(2 / 3) and column["numbers_in_order"][1] == pytest.approx(1 / 3)
-    assert column["numbers_in_order"][2] == pytest.approx(2 / 3)
