@@ -37,7 +37,7 @@ _CUE_TABLE = [
     (r"months?|monthly", (12, 4, 30)),
     (r"years?|yearly|annual\w*", (12, 52, 365)),
     (r"feet|foot|inch\w*|yards?", (12, 3, 36, 2)),
-    (r"percent|%", (100, F(1, 100))),
+    (r"percent\w*|%", (100, F(1, 100))),
     (r"cents?|penn(?:y|ies)", (100,)),
     (r"nickels?", (5,)),
     (r"dimes?", (10,)),

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 
-from augment.symbolic.expressions import names_in
+from augment.symbolic.expressions import evaluate_exact, names_in
 from augment.symbolic.limits import oversized
 from augment.symbolic.names import GENDER, find_names, name_pattern
 from augment.symbolic.quantities import (
@@ -72,8 +72,9 @@ class Template:
 # Prose fractions written as one character: "(½)*6=3" is arithmetic like any other.
 _VULGAR = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅛": "1/8"}
 _VULGAR_RE = re.compile(rf"(?<!\d)[{''.join(_VULGAR)}]")
-# A prose equation: a number (or a closing bracket) "=" a number.
-_PROSE_EQUALS_RE = re.compile(r"[\d)]\s*=\s*\$?\.?\d")
+# Numeric arithmetic in prose: "(1/2)*6=3", "12 x 10 = 120" (algebra with letters is not this).
+_TERM = r"\(*\$?\d[\d.,]*\)*"
+_PROSE_ARITHMETIC_RE = re.compile(rf"(?<![\w.]){_TERM}(?:\s*[-+*/×x]\s*{_TERM})+\s*=\s*\$?\.?\d")
 
 
 def derive_template(question: str, answer: str) -> Template:
@@ -99,6 +100,7 @@ def derive_template(question: str, answer: str) -> Template:
     lines = [line if FINAL_RE.match(line) else _template_line(line, resolver) for line in answer.split("\n")]
     if not resolver.steps:
         raise TemplateSkip("no-steps")
+    resolver.settle()
     final_expr = _final_expression(check.final, resolver.steps, question)
     lines = ["#### {" + final_expr + "}" if FINAL_RE.match(line) else line for line in lines]
 
@@ -177,8 +179,9 @@ def _template_line(line: str, resolver: Resolver) -> str:
             expr = resolver.resolve(value, f"solution text {line.strip()[:50]!r}")
         if expr is not None:
             edits.append((match.start(), match.end(), _slot(expr, match.group(0))))
-    for match in _PROSE_EQUALS_RE.finditer(blanked):
-        if not any(s <= match.start() < e for s, e in covered):
+    walled = ANNOTATION_RE.sub(lambda m: "#" * len(m.group(0)), line)  # no match runs into an annotation
+    for match in _PROSE_ARITHMETIC_RE.finditer(walled):
+        if not any(s <= match.start() < e for s, e in covered) and not _still_holds(match.group(0), resolver):
             raise TemplateSkip("unparsed-prose-arithmetic", line.strip()[:60])
     last_start = len(line) + 1
     for start, end, replacement in sorted(set(edits), reverse=True):
@@ -186,6 +189,28 @@ def _template_line(line: str, resolver: Resolver) -> str:
             raise TemplateSkip("overlapping-numbers", line.strip()[:60])
         line, last_start = line[:start] + replacement + line[end:], start
     return line
+
+
+def _still_holds(text: str, resolver: Resolver) -> bool:
+    """Prose arithmetic the annotations missed ("(1/2)*6=3", "28 / 1/5 = 28 * 5 = 140") stays true
+    with its numbers tied: every side agrees at the original values and at shifted ones."""
+    sides = []
+    for side in text.replace("$", "").replace(",", "").replace("×", "*").replace("x", "*").split("="):
+        tokens = list(_LITERAL_RE.finditer(side))
+        for token in reversed(tokens):
+            expr = resolver.resolve(Fraction(token.group(0)), f"solution text {text!r}")
+            side = side[: token.start()] + f"({expr or token.group(0)})" + side[token.end() :]
+        sides.append(side)
+    original = {name: value for value, name in resolver.variables.items()}
+    shifted = {name: value + 1 + i for i, (name, value) in enumerate(sorted(original.items()))}
+    for values in (original, shifted):
+        try:
+            results = {evaluate_exact(side, values) for side in sides}
+        except (ExpressionError, ZeroDivisionError, SyntaxError):
+            return False
+        if len(results) != 1:
+            return False
+    return True
 
 
 def _repeats(eq, annotation: re.Match) -> bool:

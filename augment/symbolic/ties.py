@@ -7,21 +7,27 @@ if both readings give the same story, so the resolver records what must hold:
 - a stated number equal to a constant the wording implies is frozen;
 - two results with the same value must stay equal (a condition);
 - a result equal to a constant ("60 minutes" a day and 60 minutes an hour, 10/2 = 5 and
-  "5 more rounds") must stay equal to it: the condition `result == 60` is the check of
-  both readings on the sampled numbers;
+  "5 more rounds") must stay equal to it;
 - a result reused where it is half of an earlier quantity may be that quantity's other
   half ("50% of 266 are 133 ... the other 133"): the two halves must stay equal.
+The last two are coincidences, not relations, and they matter only where the result is read
+more than once (read once, it must be the result, or the result would go unused). So rather than hope the sampler meets them
+we freeze the stated numbers involved (`settle`): one if that makes both readings agree for
+every value of the others (the 50%), else all of them.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from augment.symbolic.expressions import names_in
+from augment.symbolic.expressions import evaluate_exact, names_in
+from augment.symbolic.quantities import BARE_CONSTANTS
+from filters.arith import ExpressionError
 from filters.numbers import format_number
 
 
@@ -50,6 +56,8 @@ class Resolver:
         self.frozen: dict[str, Fraction] = {}  # variable -> its fixed value
         self.derived: dict[str, str] = {}  # variable -> the earlier result it equals
         self.ties: list[tuple[str, str]] = []  # expressions that must stay equal
+        self.coincidences: list[tuple[str, str]] = []  # equal only by chance: settled by freezing
+        self.reads: Counter[str] = Counter()  # how often each result is read again
 
     def resolve(self, value: Fraction, where: str) -> str | None:
         """An expression for `value`, or None to keep it as a literal constant."""
@@ -70,8 +78,9 @@ class Resolver:
                     self.ties.append((variable, latest))
                 else:
                     self.derived.setdefault(variable, latest)
-            elif value in self.constants or value in self.cues:  # a constant could say it too
-                self.ties.append((latest, format_number(value)))
+            elif value in (self.constants - BARE_CONSTANTS) | self.cues:  # a constant could say it too
+                self.coincidences.append((latest, format_number(value)))
+            self.reads[latest] += 1
             return latest
         if variable and variable not in self.frozen:
             return variable
@@ -87,10 +96,28 @@ class Resolver:
             return
         wholes = [s.expr for s in self.steps if s.value == 2 * value and s.expr != latest]
         wholes += [name for v, name in self.variables.items() if v == 2 * value and name not in self.frozen]
-        parts = {ast.dump(node) for node in ast.walk(ast.parse(latest, mode="eval").body)}
+        top = ast.parse(latest, mode="eval").body  # a half is a direct part: "50/100 * (n1 - n2)"
+        if not (isinstance(top, ast.BinOp) and isinstance(top.op, (ast.Mult, ast.Div))):
+            return
+        operands = {ast.dump(top.left), ast.dump(top.right)}
         for whole in wholes:
-            if ast.dump(ast.parse(whole, mode="eval").body) in parts:
-                self.ties.append((latest, f"{whole} - ({latest})"))
+            if ast.dump(ast.parse(whole, mode="eval").body) in operands:
+                self.coincidences.append((latest, f"{whole} - ({latest})"))
+
+    def settle(self) -> None:
+        """Freeze stated numbers until every coincidence holds whatever the other numbers are."""
+        original = {name: value for value, name in self.variables.items()}
+        for left, right in self.coincidences:
+            if self.reads[left] < 2:  # read once, it is that result: a constant there would leave it unused
+                continue
+            substitute = self.substitution()
+            left, right = substitute(left), substitute(right)
+            names = sorted(names_in(left) | names_in(right))
+            if not names or _identical(left, right, original, set()):
+                continue
+            single = [n for n in names if _identical(left, right, original, {n})]
+            for name in single[:1] or names:
+                self.frozen[name] = original[name]
 
     def substitution(self):
         """A function rewriting an expression with derived and frozen variables replaced."""
@@ -109,3 +136,16 @@ class Resolver:
             raise TemplateSkip("ambiguous-number", "circular ties")
 
         return substitute
+
+
+def _identical(left: str, right: str, original: dict[str, Fraction], frozen: set[str]) -> bool:
+    """`left == right` at two shifts of every variable not in `frozen` (both hold at the original)."""
+    for scale, offset in ((1, 1), (2, 3)):
+        values = {name: value if name in frozen else value * scale + offset + i
+                  for i, (name, value) in enumerate(sorted(original.items()))}  # fmt: skip
+        try:
+            if evaluate_exact(left, values) != evaluate_exact(right, values):
+                return False
+        except (ExpressionError, ZeroDivisionError):
+            return False
+    return True
