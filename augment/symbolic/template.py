@@ -109,7 +109,8 @@ def derive_template(question: str, answer: str) -> Template:
     used = {n for m in _SLOT_RE.finditer(answer_text) for n in names_in(m.group(1).rsplit(":", 1)[0])}
     if not used:
         raise TemplateSkip("no-variable-numbers")
-    coincidence = _unused_but_made_of_used(quantities, variables, used)
+    read = used | resolver.derived.keys() | resolver.frozen.keys()
+    coincidence = _unused_but_made_of_used(quantities, variables, read)
     if coincidence:
         raise TemplateSkip("coincidental-solution", coincidence)
     template = Template(
@@ -126,15 +127,16 @@ def derive_template(question: str, answer: str) -> Template:
     return template
 
 
-def _unused_but_made_of_used(quantities, variables, used) -> str | None:
-    """A stated number the solution never reads, equal to two numbers it does read combined:
-    "watches 35 minutes ... adds 15" solved as "20 + 15 + ..." holds only by luck."""
-    read = sorted({q.value for q in quantities if variables[q.value] in used})
-    made = {op(a, b) for a in read for b in read if a != b
-            for op in (lambda x, y: x + y, lambda x, y: x - y, lambda x, y: x * y)}  # fmt: skip
-    for quantity in quantities:
-        if variables[quantity.value] not in used and quantity.value > 2 and quantity.value in made:
-            return f"{quantity.text} is never used"
+def _unused_but_made_of_used(quantities, variables, read) -> str | None:
+    """Stated numbers the solution never reads that match numbers it does read, combined: "watches
+    35 minutes ... adds 15" solved as "20 + 15 + ...", or "5 bananas at $2" solved as "$10"."""
+    unused = sorted({q.value for q in quantities if variables[q.value] not in read})
+    values = sorted({q.value for q in quantities if variables[q.value] in read})
+    for found, parts in ((unused, values), (values, unused)):
+        made = {op(a, b) for a in parts for b in parts if a != b
+                for op in (lambda x, y: x + y, lambda x, y: x - y, lambda x, y: x * y)}  # fmt: skip
+        if {v for v in found if v > 2} & made:  # small numbers are made of anything
+            return f"unused {', '.join(format_number(v) for v in unused)}"
     return None
 
 
