@@ -100,7 +100,7 @@ def test_backward_hides_only_a_number_stated_once():
 
 @pytest.fixture(scope="module")
 def shipped_templates() -> list[tuple[int, CompiledTemplate]]:
-    records = [json.loads(line) for line in lzma.decompress(SHIPPED.read_bytes()).decode().splitlines()]
+    records = [json.loads(line) for line in lzma.decompress(SHIPPED.read_bytes()).decode().split("\n") if line]
     return [(r["row"], CompiledTemplate(parse_annotated(r["question_annotated"], r["answer_annotated"])))
             for r in records if r["skipped"] is None]  # fmt: skip
 
