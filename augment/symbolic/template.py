@@ -21,7 +21,6 @@ import ast
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
 
 from augment.symbolic.expressions import evaluate_exact, names_in
 from augment.symbolic.limits import oversized

@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 from augment.symbolic.expressions import evaluate_exact, names_in
 from augment.symbolic.quantities import BARE_CONSTANTS
@@ -124,7 +124,7 @@ class Resolver:
         replacements = {name: format_number(value) for name, value in self.frozen.items()}
         replacements |= {name: f"({expr})" for name, expr in self.derived.items() if name not in self.frozen}
 
-        @lru_cache(maxsize=None)
+        @cache
         def substitute(expr: str) -> str:
             if not replacements or not names_in(expr) & replacements.keys():
                 return expr
