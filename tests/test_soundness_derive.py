@@ -15,6 +15,7 @@ from augment.symbolic.generator import SHIPPED
 from augment.symbolic.quantities import ordinal_values, question_quantities
 from augment.symbolic.template import TemplateSkip, derive_template
 from augment.symbolic.variants import VariantSkip, backward, renumber
+from filters.numbers import find_numbers
 
 
 def compiled(row: dict) -> CompiledTemplate:
@@ -65,12 +66,29 @@ def test_prose_arithmetic_that_would_go_stale_is_skipped():
     assert skip.value.reason in {"unparsed-prose-arithmetic", "unexplained-number"}
 
 
-@pytest.mark.parametrize("index", [6759, 4838])
-def test_a_solution_right_only_by_coincidence_seeds_nothing(train_rows, index):
-    """6759 sums 20 + 15 where the question's 35 was meant; 4838 counts four sections of six."""
+def test_a_solution_right_only_by_coincidence_keeps_it_or_seeds_nothing(train_rows):
+    """6759 sums 20 + 15 where the question's 35 was meant: 35 stays 20 + 15, so each variant's answer
+    is its own story's total. 4838 counts four sections of six (six = 4 + two fixed weeks): nothing."""
+    for _, made in renumbered(train_rows[6759]):
+        watched, rewound, more, rewound_again, last = [m.value for m in find_numbers(made.question)][:5]
+        assert made.final == watched + rewound + more + rewound_again + last
     with pytest.raises(TemplateSkip) as skip:
-        derive_template(train_rows[index]["question"], train_rows[index]["answer"])
+        derive_template(train_rows[4838]["question"], train_rows[4838]["answer"])
     assert skip.value.reason == "coincidental-solution"
+
+
+def test_a_stated_total_of_two_stated_parts_follows_them(train_rows):
+    """25: "loads 175 balls ... the first 100 ... the next 75": the total is the parts' sum."""
+    for _, made in renumbered(train_rows[25]):
+        total, first, _, following = [m.value for m in find_numbers(made.question)][:4]
+        assert total == first + following
+
+
+def test_a_price_read_as_a_count_keeps_them_equal(train_rows):
+    """6171: "5 bananas at $2" solved as "$10 for the bananas" where 10 is the number of oranges."""
+    for values, made in renumbered(train_rows[6171]):
+        bananas, price, oranges = values["n1"], values["n3"], values["n1"] * values["n3"]
+        assert made.final == bananas * price + oranges * values["n4"]
 
 
 def test_counts_next_to_an_ordinal_stay_fixed(train_rows):

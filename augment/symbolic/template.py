@@ -10,8 +10,8 @@ two explanations fit, we never guess, we make both true in every variant:
   week": the 2 never changes, so either reading stays right);
 - two results with the same value must stay equal (a condition);
 and the other readings `ties.py` checks. A source whose solution leaves a stated number
-unused while it computes with an equal-looking one ("20 + 15 + 45 + 20" where 35 was meant)
-seeds nothing. What still cannot be explained is skipped with a reason. The result is GSM-Symbolic's
+unused while it computes with numbers that make it ("20 + 15 + 45 + 20" where 35 was meant)
+keeps that coincidence as a tie, or seeds nothing. What still cannot be explained is skipped with a reason. The result is GSM-Symbolic's
 annotated format (see `annotated.py`).
 """
 
@@ -32,7 +32,7 @@ from augment.symbolic.quantities import (
     ordinal_values,
     question_quantities,
 )
-from augment.symbolic.ties import Resolver, Step, TemplateSkip
+from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused
 from filters.arith import ExpressionError, evaluate_text
 from filters.calculator import (
     ANNOTATION_RE,
@@ -109,9 +109,12 @@ def derive_template(question: str, answer: str) -> Template:
     if not used:
         raise TemplateSkip("no-variable-numbers")
     read = used | resolver.derived.keys() | resolver.frozen.keys()
-    coincidence = _unused_but_made_of_used(quantities, variables, read)
-    if coincidence:
-        raise TemplateSkip("coincidental-solution", coincidence)
+    ties = coincidences_of_unused(quantities, variables, read, used, resolver.frozen.keys())
+    if ties:  # keep the coincidence the solution relies on, so both readings agree in every variant
+        resolver.derived.update(ties)
+        substitute = resolver.substitution()
+        answer_text = _SLOT_RE.sub(lambda m: _rewrite_slot(m.group(1), substitute), "\n".join(lines))
+        used = {n for m in _SLOT_RE.finditer(answer_text) for n in names_in(m.group(1).rsplit(":", 1)[0])}
     template = Template(
         question=_slot_question(question, quantities, variables, used, substitute),
         answer=answer_text,
@@ -124,19 +127,6 @@ def derive_template(question: str, answer: str) -> Template:
     template.conditions = _conditions(resolver, substitute, check.final)
     _slot_names(template)
     return template
-
-
-def _unused_but_made_of_used(quantities, variables, read) -> str | None:
-    """Stated numbers the solution never reads that match numbers it does read, combined: "watches
-    35 minutes ... adds 15" solved as "20 + 15 + ...", or "5 bananas at $2" solved as "$10"."""
-    unused = sorted({q.value for q in quantities if variables[q.value] not in read})
-    values = sorted({q.value for q in quantities if variables[q.value] in read})
-    for found, parts in ((unused, values), (values, unused)):
-        made = {op(a, b) for a in parts for b in parts if a != b
-                for op in (lambda x, y: x + y, lambda x, y: x - y, lambda x, y: x * y)}  # fmt: skip
-        if {v for v in found if v > 2} & made:  # small numbers are made of anything
-            return f"unused {', '.join(format_number(v) for v in unused)}"
-    return None
 
 
 def _template_line(line: str, resolver: Resolver) -> str:
