@@ -99,9 +99,12 @@ class Resolver:
         top = ast.parse(latest, mode="eval").body  # a half is a direct part: "50/100 * (n1 - n2)"
         if not (isinstance(top, ast.BinOp) and isinstance(top.op, (ast.Mult, ast.Div))):
             return
-        operands = {ast.dump(top.left), ast.dump(top.right)}
         for whole in wholes:
-            if ast.dump(ast.parse(whole, mode="eval").body) in operands:
+            node = ast.dump(ast.parse(whole, mode="eval").body)
+            if node not in (ast.dump(top.left), ast.dump(top.right)):
+                continue
+            share = ast.unparse(top.right if ast.dump(top.left) == node else top.left)
+            if "/ 100" in share or not names_in(share):  # a proportion (a percent, a fraction), not a price
                 self.coincidences.append((latest, f"{whole} - ({latest})"))
 
     def settle(self) -> None:
