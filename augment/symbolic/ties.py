@@ -156,28 +156,30 @@ def _identical(left: str, right: str, original: dict[str, Fraction], frozen: set
 
 def coincidences_of_unused(quantities, variables, read, used, frozen) -> dict[str, str]:
     """Stated numbers the solution never reads that two numbers it reads make ("watches 35 minutes
-    ... adds 15" solved as "20 + 15 + ..."; "loads 175 balls ... the first 100 ... the next 75"), or
-    two unread numbers that make one it reads ("5 bananas at $2" solved as "$10"): the solution is
-    right only while that holds, so it becomes a tie (variable -> expression). Where the number is
-    tied already, or made of fixed numbers ("Six Grade 4 sections ... two weeks ... the third week"
-    solved with four sections), the source seeds nothing."""
+    ... adds 15" solved as "20 + 15 + ..."), or two unread numbers that make one it reads ("5 bananas
+    at $2" solved as "$10"): the solution is right only while that holds. A total of two read parts
+    ("175 balls ... the first 100 ... the next 75") and a product of two unread numbers become ties
+    (variable -> expression), which keep both readings equal; any other match (a difference, a
+    percent, numbers tied already or fixed: "Six Grade 4 sections" solved with four) seeds nothing."""
     stated = {q.value: variables[q.value] for q in quantities}
+    percents = {variables[q.value] for q in quantities if q.percent}
     unused = sorted(v for v, name in stated.items() if name not in read)
     values = sorted(v for v, name in stated.items() if name in read)
     ties = {}
-    for found, parts in ((unused, values), (values, unused)):
-        made = {}
-        for a in parts:
-            for b in parts:
-                if a != b:
-                    for symbol, value in (("+", a + b), ("-", a - b), ("*", a * b)):
+    for found, parts, tying in ((unused, values, "+"), (values, unused, "*")):
+        made = {}  # value -> how two parts make it, the tying operation first
+        for symbol in sorted("+-*", key=lambda op: op != tying):
+            for a in parts:
+                for b in parts:
+                    if a != b:
+                        value = a + b if symbol == "+" else a - b if symbol == "-" else a * b
                         made.setdefault(value, (stated[a], symbol, stated[b]))
         for value in found:
             if value <= 2 or value not in made:  # small numbers are made of anything
                 continue
             left, symbol, right = made[value]
             tied = stated[value]
-            if tied in read - used or {left, right} & frozen:  # tied already, or made of fixed numbers
+            if symbol != tying or tied in read - used or {left, right, tied} & (frozen | percents):
                 raise TemplateSkip("coincidental-solution", f"{format_number(value)} = {left} {symbol} {right}")
             ties.setdefault(tied, f"{left} {symbol} {right}")
     return ties
