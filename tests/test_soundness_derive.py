@@ -100,7 +100,9 @@ def test_counts_next_to_an_ordinal_stay_fixed(train_rows):
 
 @pytest.mark.parametrize("text, fixed", [("She lists the top 10 songs and 7 albums.", "10"),
                                          ("Each of the 6 people has 2 hands per person.", "2"),
-                                         ("The 8 dogs have 4 legs each.", "4")])  # fmt: skip
+                                         ("The 8 dogs have 4 legs each.", "4"),
+                                         ("There are 4 species of trees: oak, pine, and birch, and 9 birds.", "4"),
+                                         ("It sells three types of cheese: white, swiss, and blue, at $5.", "three")])  # fmt: skip
 def test_fixed_phrases_are_not_variables(text, fixed):
     by_text = {q.text: q.variable for q in question_quantities(text)}
     assert by_text[fixed] is False and any(by_text.values())

@@ -78,10 +78,13 @@ _ORDINAL_WORDS = {"third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
 # An ordinal word counts only as a position ("the sixth round"), never as a fraction ("a sixth of").
 _ORDINAL_WORD_RE = re.compile(
     rf"\b(?:the|his|her|their|its|my|our|your)\s+(second|{'|'.join(_ORDINAL_WORDS)})\b(?!\s+of\b)", re.IGNORECASE)
-# Numbers fixed by a phrase: "the top 10", "5 hands per person" (a body's parts are not a count to vary).
+# Numbers fixed by a phrase: "the top 10", "5 hands per person" (a body's parts are not a count to vary),
+# and the count of a list the question spells out.
 _FIXED_BEFORE_RE = re.compile(r"\btop\s*$", re.IGNORECASE)
 _FIXED_AFTER_RE = re.compile(
-    r"^\s+(?:hands?|arms?|legs?|eyes?|ears?|feet|wings?|heads?|fingers?|toes?)\s+(?:per|each|a|an|on)\b", re.IGNORECASE)
+    r"^\s+(?:hands?|arms?|legs?|eyes?|ears?|feet|wings?|heads?|fingers?|toes?)\s+(?:per|each|a|an|on)\b"
+    r"|^(?:\s+[a-z-]+){1,4}\s*:\s*[\w -]+(?:,\s*[\w -]+)+",  # "4 species of trees: oak, pine, ...": a listed count
+    re.IGNORECASE)
 _YEAR_CONTEXT_RE = re.compile(r"\b(?:in|of|since|until|by|year|from)\s*$", re.IGNORECASE)
 
 
