@@ -16,6 +16,7 @@ import polars as pl
 
 from augment.config import LLM_METHODS, RunConfig
 
+SEED_BOUND = 2**53  # task seeds stay exact in JSON and JavaScript numbers
 TASK_SCHEMA = {"task": pl.Int64, "source_index": pl.Int64, "variant": pl.Int64, "method": pl.String, "seed": pl.Int64}
 
 
@@ -61,7 +62,7 @@ class TaskPlan:
         end = min(offset + length, self.height)
         parts, first = [], len(self.originals)
         if offset < first:
-            seeds = np.random.default_rng([self.seed, 0, 7]).integers(0, 2**62, first)
+            seeds = np.random.default_rng([self.seed, 0, 7]).integers(0, SEED_BOUND, first)
             parts.append(_frame(self.originals, np.zeros_like(self.originals), ["original"] * first, seeds, 0))
         width = len(self.sources)
         if width and end > first:
@@ -79,7 +80,7 @@ class TaskPlan:
         order = rng.permutation(len(self.sources))
         draws = rng.random(len(self.sources))
         chosen = (draws[:, None] > self.cumulative[order]).sum(axis=1).clip(max=len(self.methods) - 1)
-        seeds = rng.integers(0, 2**62, len(self.sources))
+        seeds = rng.integers(0, SEED_BOUND, len(self.sources))
         return _frame(self.sources[order], np.full(len(self.sources), round_), [self.methods[i] for i in chosen],
                       seeds, start)  # fmt: skip
 
