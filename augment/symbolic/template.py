@@ -25,6 +25,7 @@ from augment.symbolic.expressions import names_in
 from augment.symbolic.limits import oversized
 from augment.symbolic.names import GENDER, find_names, name_pattern
 from augment.symbolic.quantities import Quantity, cue_constants, implied_constants, question_quantities
+from augment.symbolic.relations import relation_conditions
 from filters.arith import ExpressionError, evaluate_text
 from filters.calculator import (
     ANNOTATION_RE,
@@ -399,6 +400,8 @@ def _conditions(resolver: _Resolver, substitute, final: Fraction) -> list[str]:
         left, right = substitute(left), substitute(right)
         if left != right:
             conditions[f"{left} == {right}"] = None
+    values = {name: value for value, name in resolver.variables.items()}
+    conditions |= dict.fromkeys(relation_conditions([(substitute(s.expr), s.value) for s in resolver.steps], values))
     return list(conditions)
 
 
