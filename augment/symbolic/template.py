@@ -23,6 +23,7 @@ from functools import lru_cache
 
 from augment.symbolic.expressions import names_in
 from augment.symbolic.limits import oversized
+from augment.symbolic.magnitudes import plausible_domain
 from augment.symbolic.names import GENDER, find_names, name_pattern
 from augment.symbolic.quantities import Quantity, cue_constants, implied_constants, question_quantities
 from augment.symbolic.relations import relation_conditions
@@ -112,7 +113,7 @@ def derive_template(question: str, answer: str) -> Template:
     for quantity in quantities:
         name = variables[quantity.value]
         if name in used and name not in template.init:
-            template.init[name] = domain_for(quantity)
+            template.init[name] = plausible_domain(question, quantity, domain_for(quantity))
     template.conditions = _conditions(resolver, substitute, check.final)
     _slot_names(template)
     return template
