@@ -7,8 +7,9 @@ a share of a whole is below 1 and a percentage at most 100. Rather than word lis
 relation the original's values show is kept as a template condition, tested on every sample
 (vectorised, like the step conditions):
 
-- order: in every sum or difference (quantities of one kind), the two sides against each other
-  and the result against each side; products and quotients combine different kinds ($ and
+- order: in every sum or difference (quantities of one kind), the two sides against each other,
+  and what a difference leaves against what it takes away (a sum's result exceeding its sides,
+  and a difference's staying below what it started from, follow from the signs); products and quotients combine different kinds ($ and
   people), whose order means nothing, so they keep only their sign and integrality;
 - part of a whole: a result strictly between 0 and 1 stays below 1;
 - percentage: a result that converts to or from a percentage and was within 0..100 stays there.
@@ -39,9 +40,9 @@ def relation_conditions(steps: list[tuple[str, Fraction]], values: dict[str, Fra
         for node in ast.walk(tree):
             if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
                 whole, left, right = (ast.unparse(n) for n in (node, node.left, node.right))
-                sides = [(left, right), (whole, left), (whole, right)]
-                for a, b in sides:
-                    _keep_order(conditions, a, b, values)
+                _keep_order(conditions, left, right, values)
+                if isinstance(node.op, ast.Sub):  # what is left against what was taken; the rest follows from signs
+                    _keep_order(conditions, whole, right, values)
         if 0 < value < 1:
             conditions[f"{expr} < 1"] = None
         if 0 <= value <= 100 and _is_percentage(tree):
