@@ -27,12 +27,15 @@ class Eligibility:
     sources: list[int]  # every usable source (label errors excluded)
     templated: set[int] = field(default_factory=set)
     named: set[int] = field(default_factory=set)
+    invertible: set[int] | None = None  # sources backward can hide a number of; None: every templated one
 
     def allowed(self, method: str, source: int) -> bool:
         if method in LLM_METHODS:
             return True
         if method == "rename":
             return source in self.named
+        if method == "backward" and self.invertible is not None:
+            return source in self.invertible
         return source in self.templated
 
 

@@ -22,7 +22,7 @@ from augment.symbolic.quantities import question_quantities
 from augment.symbolic.relations import kind_of, relation_conditions
 from augment.symbolic.surface import polish, starts_with_vowel_sound
 from augment.symbolic.template import derive_template, domain_for
-from augment.symbolic.variants import VariantSkip, backward, rename, renumber
+from augment.symbolic.variants import VariantSkip, backward, invertible, rename, renumber
 from filters.calculator import ANNOTATION_RE
 from filters.numbers import number_to_words, parse_plain_number
 
@@ -163,6 +163,17 @@ def test_the_mix_is_met_where_few_sources_allow_rename():
     shares = plan.head(plan.height)["method"].value_counts(normalize=True)
     share = dict(zip(shares["method"], shares["proportion"]))
     assert all(abs(share[m] - want) <= 0.02 for m, want in config.mix.items()), share
+
+
+def test_backward_goes_only_to_sources_that_can_hide_a_number():
+    """Backward that fails at generation ("no linear unknown") would leave its share short."""
+    template = compiled("Ann has 4 bags with 6 apples each. How many apples does she have?",
+                        "She has 4*6=<<4*6=24>>24 apples.\n#### 24")  # fmt: skip
+    assert invertible(template)
+    eligibility = Eligibility(list(range(10)), templated=set(range(10)), invertible={1, 2})
+    plan = plan_tasks(RunConfig(mix={"renumber": 0.5, "backward": 0.5}, max_per_source=2), eligibility)
+    tasks = plan.head(plan.height)
+    assert set(tasks.filter(pl.col("method") == "backward")["source_index"]) <= {1, 2}
 
 
 def test_task_seeds_fit_in_53_bits():
