@@ -74,6 +74,14 @@ def test_a_share_stays_below_one_and_a_percentage_within_100():
         assert 0 < template.final(sample) <= 100
 
 
+def test_chances_computed_in_percent_stay_within_100(train_rows):
+    """Train 5475: "increase 10% for every additional inch" gave chances of 540%."""
+    row = train_rows[5475]
+    template = compiled(row["question"], row["answer"])
+    for sample in samples(template, seed=5475):
+        assert template.final(sample) <= 100
+
+
 def test_relation_kinds_come_from_the_original_values_not_word_lists():
     values = {"n1": Fraction(12), "n2": Fraction(8)}
     conditions = relation_conditions([("n1 - n2", Fraction(4)), ("n2 / n1", Fraction(2, 3))], values)

@@ -12,7 +12,8 @@ relation the original's values show is kept as a template condition, tested on e
   and a difference's staying below what it started from, follow from the signs); products and quotients combine different kinds ($ and
   people), whose order means nothing, so they keep only their sign and integrality;
 - part of a whole: a result strictly between 0 and 1 stays below 1;
-- percentage: a result that converts to or from a percentage and was within 0..100 stays there.
+- percentage: a result that converts to or from a percentage, or computes in percentages
+  without converting, and was within 0..100 stays there ("chances" of 540%).
 
 Each condition's form names its kind (`kind_of`), so benchmarks can count what each rejects.
 Equal values are left alone: ties are the derivation's business.
@@ -29,9 +30,11 @@ from filters.arith import ExpressionError
 KINDS = ("order", "part-of-whole", "percentage")
 
 
-def relation_conditions(steps: list[tuple[str, Fraction]], values: dict[str, Fraction]) -> list[str]:
+def relation_conditions(steps: list[tuple[str, Fraction]], values: dict[str, Fraction],
+                        percents: frozenset[str] = frozenset()) -> list[str]:  # fmt: skip
     """Conditions keeping the relations of the original: `steps` are (expression over variables, its
-    value in the original), `values` each variable's original value."""
+    value in the original), `values` each variable's original value, `percents` the variables stated
+    as percentages (or cents)."""
     conditions: dict[str, None] = {}
     for expr, value in steps:
         if not names_in(expr):
@@ -45,7 +48,8 @@ def relation_conditions(steps: list[tuple[str, Fraction]], values: dict[str, Fra
                     _keep_order(conditions, whole, right, values)
         if 0 < value < 1:
             conditions[f"{expr} < 1"] = None
-        if 0 <= value <= 100 and _is_percentage(tree):
+        in_percent = names_in(expr) & percents and "100" not in expr  # "26 inches * 20%/inch = 520%"
+        if 0 <= value <= 100 and (_is_percentage(tree) or in_percent):
             conditions[f"{expr} <= 100"] = None
     return list(conditions)
 

@@ -402,7 +402,9 @@ def _conditions(resolver: _Resolver, substitute, final: Fraction) -> list[str]:
         if left != right:
             conditions[f"{left} == {right}"] = None
     values = {name: value for value, name in resolver.variables.items()}
-    conditions |= dict.fromkeys(relation_conditions([(substitute(s.expr), s.value) for s in resolver.steps], values))
+    percents = frozenset(resolver.variables[v] for v in resolver.hundredths if v in resolver.variables)
+    steps = [(substitute(s.expr), s.value) for s in resolver.steps]
+    conditions |= dict.fromkeys(relation_conditions(steps, values, percents))
     return list(conditions)
 
 
