@@ -1,4 +1,4 @@
-"""The `augment` command line: run, verify, push, audit, templates."""
+"""The `augment` command line: run, verify, push, list, get, audit, templates."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ NESTED_FLAGS = {"decontaminate": ("contamination", "enabled"), "embeddings": ("c
                 **{name: ("llm", name) for name in ("model", "tensor_parallel_size", "data_parallel_size",
                                                     "gpu_memory_utilization", "max_model_len", "samples", "temperature",
                                                     "max_tokens", "dtype", "enforce_eager")}}  # fmt: skip
-NOT_SETTINGS = ("config_file", "resume", "dry_run", "quiet", "log_level")
+NOT_SETTINGS = ("config_file", "resume", "dry_run", "quiet", "log_level", "anyway")
 FLAG_TO_SETTING = {"mix": lambda v: parse_mix(v) if v else {}, "templates": lambda v: str(v) if v else None,
                    "out": str, "endpoint": lambda v: [e for e in (v or "").split(",") if e]}  # fmt: skip
 MIX_DRIFT = 0.02  # warn when a method's actual share is this far from its requested share
@@ -63,6 +63,11 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def hub_failure(what: str, exc: Exception) -> None:
+    """Network, auth, ...: one line naming the error, no traceback, no token."""
+    fail(f"{what} failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}", code=1)
+
+
 def default_agent_id() -> str:
     return os.environ.get("AUGMENT_AGENT_ID") or getpass.getuser()
 
@@ -82,7 +87,8 @@ def run(
     out: Annotated[Path, typer.Option(help="output root")] = Path("artifacts/data"),
     name: Annotated[Optional[str], typer.Option(help="dataset name (default: <agent-id>-gsm8k-aug)")] = None,
     agent_id: Annotated[Optional[str], typer.Option(help="your agent id (default: $AUGMENT_AGENT_ID, else the login name)")] = None,
-    announce: Annotated[bool, typer.Option(help="write a note to message_board/")] = True,
+    announce: Annotated[bool, typer.Option(help="post a proposal to message_board/ before the work and a results note after it")] = True,
+    anyway: Annotated[bool, typer.Option(help="run even if another agent in this workspace published or proposed the same config")] = False,
     resume: Annotated[bool, typer.Option(help="continue an interrupted run with the same settings; --no-resume discards its checkpoints")] = True,
     allow_fewer: Annotated[bool, typer.Option(help="publish what survived when the source runs out")] = False,
     chunk_size: Annotated[int, typer.Option(help="tasks per checkpointed chunk")] = 4096,
@@ -107,6 +113,7 @@ def run(
     """Generate, verify, deduplicate and decontaminate N rows; publish them as a new version."""
     from augment.pipeline import RunError
     from augment.pipeline import run as run_pipeline
+    from augment.workspace import WorkspaceCollision
     from filters.sandbox import SandboxUnavailable
 
     if quiet:
@@ -144,9 +151,11 @@ def run(
         print_prompts(run_config)
         return
     try:
-        result = run_pipeline(run_config, resume=resume, show_progress=not quiet, log=typer.echo)
+        result = run_pipeline(run_config, resume=resume, show_progress=not quiet, log=typer.echo, anyway=anyway)
     except SourceError as exc:
         fail(str(exc))
+    except WorkspaceCollision as exc:
+        fail(str(exc), code=3)
     except (RunError, SandboxUnavailable) as exc:
         fail(str(exc), code=1)
     except OSError as exc:  # disk full, read-only filesystem, ...: the path and the reason
@@ -195,8 +204,59 @@ def push(
         typer.echo(push_version(version_dir, to, private=private, dry_run=dry_run, create_pr=create_pr))
     except ValueError as exc:
         fail(str(exc))
-    except Exception as exc:  # network, auth, ...: one line, no traceback, no token
-        fail(f"push failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}", code=1)
+    except Exception as exc:
+        hub_failure("push", exc)
+
+
+@app.command("list")
+def list_releases(
+    workspace: Annotated[str, typer.Argument(help="a local folder or hf://buckets/OWNER/BUCKET[/PREFIX]")] = ".",
+    json_output: Annotated[bool, typer.Option("--json", help="one JSON array instead of lines")] = False,
+) -> None:
+    """Every release in a workspace, one line each: name, version, agent, rows, actual mix, run id, created, verify."""
+    import json
+
+    from augment.workspace import list_releases as find_releases
+
+    try:
+        releases = find_releases(workspace)
+    except ValueError as exc:
+        fail(str(exc))
+    except Exception as exc:
+        hub_failure("list", exc)
+    if json_output:
+        typer.echo(json.dumps([r.to_dict() for r in releases], indent=2))
+        return
+    for release in releases:
+        typer.echo(release.line())
+    if not releases:
+        typer.echo(f"no release in {workspace} (looked under artifacts/data/)")
+
+
+@app.command()
+def get(
+    release: Annotated[str, typer.Argument(help="NAME (its latest version) or NAME@vK")],
+    source: Annotated[str, typer.Option("--from", help="the workspace: a local folder or hf://buckets/OWNER/BUCKET[/PREFIX]")] = ".",
+    to: Annotated[Path, typer.Option(help="output root; the release lands in TO/NAME/vK/")] = Path("artifacts/data"),
+) -> None:
+    """Fetch a release, verify every checksum, and print the line that loads it."""
+    from augment.workspace import get as fetch
+    from augment.workspace import load_line
+
+    if to.exists() and not to.is_dir():
+        fail(f"--to {to} is not a directory")
+    try:
+        version_dir, message = fetch(release, source, to)
+    except ValueError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        if exc.filename:  # a local file: its path and the reason
+            fail(describe(exc), code=1)
+        hub_failure("get", exc)
+    except Exception as exc:
+        hub_failure("get", exc)
+    typer.echo(message, err=True)
+    typer.echo(load_line(version_dir))
 
 
 @app.command()

@@ -16,9 +16,9 @@ import json
 import re
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from augment.announce import message_board
+from augment.announce import message_board, read_notes
 from augment.publish import listed_entries, verify_release
 
 _TARGET_RE = re.compile(r"^hf://(?P<kind>datasets|buckets)/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)(?:/(?P<path>.+?))?/?$")
@@ -56,12 +56,16 @@ def _git_blob_id(path: Path) -> str:
 
 
 def release_notes(version_dir: Path, manifest: dict) -> list[Path]:
-    """The message-board notes announcing this version (their first line names it)."""
+    """The message-board notes of this version: those announcing it (their first line names it)
+    and the proposals they link."""
     board = message_board(version_dir.parent.parent)
     header = f"# {manifest['name']} v{manifest['version']}:"
     if not board.is_dir():
         return []
-    return sorted(p for p in board.glob("*.md") if p.read_text(encoding="utf-8").startswith(header))
+    results = [p for p in board.glob("*.md") if p.read_text(encoding="utf-8").startswith(header)]
+    proposals = [board / PurePosixPath(n.fields["proposal"]).name for n in read_notes(board)
+                 if n.path in results and "proposal" in n.fields]  # fmt: skip
+    return sorted({*results, *(p for p in proposals if p.is_file())})
 
 
 def push(version_dir: Path, to: str, api=None, private: bool = False, dry_run: bool = False,

@@ -31,6 +31,7 @@ from augment.schema import finalize_rows, row_id
 from augment.sources import SourceError, load_source
 from augment.stages import DETAIL, DROP, Stage, StageStats, apply_stage, format_funnel, with_drops
 from augment.verification import VerifyPolicy, verify_stage
+from augment.workspace import check_collision, post_proposal
 from dedup.index import DuplicateIndex
 from filters.calculator import check_solution
 from filters.label_errors import label_error
@@ -50,7 +51,7 @@ class RunResult:
     already_published: bool = False
 
 
-def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=print) -> RunResult:
+def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=print, anyway: bool = False) -> RunResult:
     source = load_source(config.source)
     identity = dict(source.identity)
     if config.templates:
@@ -58,6 +59,7 @@ def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=
         identity["templates_sha256"] = hashlib.sha256(Path(config.templates).read_bytes()).hexdigest()
     run_id = config.fingerprint(identity)
     dataset_dir = Path(config.out) / config.name
+    check_collision(config, identity, anyway, log)  # raises WorkspaceCollision; writes nothing
 
     def waiting() -> None:
         log(f"another process is running {run_id} (the same settings); waiting for it to finish")
@@ -75,6 +77,9 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     if published is not None:
         return _finish_announcement(config, store, published, run_id, log)
     _check_capacity(config, source.frame.height, None)
+    proposal = post_proposal(config, identity, run_id)
+    if proposal is not None:
+        log(f"proposed in {proposal}")
     resumed = store.open({"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__})
     if resumed:
         log(f"resuming run {run_id}: {len(store.completed())} chunk(s) already done")

@@ -79,10 +79,10 @@ def code_version() -> dict:
     info = {"package": __version__, "commit": None, "modified": None}
     root = Path(__file__).resolve().parent.parent
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=False, capture_output=True, text=True, timeout=5)
         if commit.returncode == 0:
             status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                    capture_output=True, text=True, timeout=5)  # fmt: skip
+                                    check=False, capture_output=True, text=True, timeout=5)  # fmt: skip
             info |= {"commit": commit.stdout.strip(), "modified": bool(status.stdout.strip())}
     except (OSError, subprocess.TimeoutExpired):
         pass
@@ -188,7 +188,7 @@ def verify_release(version_dir: Path) -> list[str]:
     manifest = read_manifest(version_dir)
     if isinstance(manifest, Exception):
         return [f"{manifest_path}: unreadable manifest ({type(manifest).__name__})"]
-    malformed = _malformed(manifest)
+    malformed = manifest_problem(manifest)
     if malformed:
         return [f"{manifest_path}: {malformed}"]
     listed = {entry["path"] for entry in listed_entries(manifest)}
@@ -231,7 +231,7 @@ def listed_entries(manifest: dict) -> list[dict]:
     return manifest["shards"] + manifest["reports"] + manifest["files"]
 
 
-def _malformed(manifest: object) -> str | None:
+def manifest_problem(manifest: object) -> str | None:
     """Why a manifest cannot be checked against (None when it can): every entry a file inside the version."""
     if not isinstance(manifest, dict):
         return f"not a JSON object but {type(manifest).__name__}"

@@ -168,17 +168,26 @@ class ContaminationDetector:
                 best[row] = Verdict(flagged, int(column), score, _reason(evidence) if flagged else "clean")
         return [v or Verdict(False, None, 0.0, "clean") for v in best]
 
+    def retrieval_scores(self, questions: list[str], prepared: PreparedTexts | None = None) -> dict[str, np.ndarray]:
+        """Per retriever (words, numbers, and embedding when on), a (question, test question) similarity
+        matrix; each proposes its top_k test questions (`benchmarks/contamination_retrieval.py` measures them)."""
+        prepared = prepared or prepare(questions)
+        scores = {"words": (self._tfidf(prepared.tokens) @ self._test_matrix.T).toarray(),
+                  "numbers": (self._number_matrix(prepared) @ self._test_numbers.T).toarray()}  # fmt: skip
+        if self.use_embeddings:
+            scores["embedding"] = embedding_model.embed(questions) @ self._test_vectors.T
+        return scores
+
     def pairs(self, questions: list[str]) -> Pairs:
         """The retrieved pairs of valid questions and their features (the calibration reads these too)."""
         prepared = prepare(questions)
-        tfidf = (self._tfidf(prepared.tokens) @ self._test_matrix.T).toarray()
-        by_numbers = (self._number_matrix(prepared) @ self._test_numbers.T).toarray()
-        sources = [tfidf, by_numbers]
+        scores = self.retrieval_scores(questions, prepared)
+        sources = list(scores.values())
+        tfidf = scores["words"]
         static = lift = np.zeros_like(tfidf)
         if self.use_embeddings:
-            static = embedding_model.embed(questions) @ self._test_vectors.T
+            static = scores["embedding"]
             lift = (static - static.mean(axis=1, keepdims=True)) / np.maximum(static.std(axis=1, keepdims=True), 1e-6)
-            sources.append(static)
         k = min(self.top_k, tfidf.shape[1])
         candidates = np.concatenate([np.argpartition(-s, k - 1, axis=1)[:, :k] for s in sources], axis=1)
         rows = np.repeat(np.arange(len(questions)), candidates.shape[1])

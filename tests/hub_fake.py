@@ -1,8 +1,9 @@
-"""A recording, in-memory stand-in for `huggingface_hub.HfApi` (the Hub is unreachable in tests).
+"""A recording, stateful, in-memory stand-in for `huggingface_hub.HfApi` (the Hub is unreachable in tests).
 
 Every call is bound to the installed huggingface_hub's real signature of the same method, so a
 renamed or misspelt argument fails here as it would against the Hub. Answers are the library's
-own types (GitRefs, RepoFile, CommitInfo, BucketFile).
+own types (GitRefs, RepoFile, CommitInfo, BucketFile, BucketFolder). One instance is one Hub:
+several agents' code can share it, as they share a bucket.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pathlib import Path
 
 import httpx
 import huggingface_hub
-from huggingface_hub._buckets import BucketFile
-from huggingface_hub.errors import BucketNotFoundError, RepositoryNotFoundError
+from huggingface_hub._buckets import BucketFile, BucketFolder
+from huggingface_hub.errors import BucketNotFoundError, EntryNotFoundError, RepositoryNotFoundError
 from huggingface_hub.hf_api import CommitInfo, GitRefInfo, GitRefs, RepoFile
 
 
@@ -125,8 +126,36 @@ class FakeHfApi:
         for local, remote in a.get("add") or []:
             self.buckets[a["bucket_id"]][remote] = Path(local).read_bytes()
 
+    def _bucket(self, bucket_id: str) -> dict[str, bytes]:
+        if bucket_id not in self.buckets:
+            raise _not_found(BucketNotFoundError, bucket_id)
+        return self.buckets[bucket_id]
+
+    @staticmethod
+    def _bucket_file(path: str, data: bytes) -> BucketFile:
+        return BucketFile(type="file", path=path, size=len(data), xetHash=hashlib.sha256(data).hexdigest())
+
+    def list_bucket_tree(self, *args, **kwargs):
+        """Like the Hub: `prefix` is a raw string prefix; not recursive, the first level below it only."""
+        a = self._record("list_bucket_tree", *args, **kwargs)
+        files = self._bucket(a["bucket_id"])
+        prefix = a.get("prefix") or ""
+        folders = set()
+        for path in sorted(p for p in files if p.startswith(prefix)):
+            rest = path[len(prefix):].lstrip("/")
+            if a.get("recursive") or "/" not in rest:
+                yield self._bucket_file(path, files[path])
+            elif (folder := path[: len(path) - len(rest)] + rest.split("/")[0]) not in folders:
+                folders.add(folder)
+                yield BucketFolder(type="directory", path=folder)
+
     def download_bucket_files(self, *args, **kwargs):
         a = self._record("download_bucket_files", *args, **kwargs)
-        for remote, local in a["files"]:
-            path = remote.path if isinstance(remote, BucketFile) else remote
-            Path(local).write_bytes(self.buckets[a["bucket_id"]][path])
+        files = self._bucket(a["bucket_id"])
+        wanted = [remote.path if isinstance(remote, BucketFile) else remote for remote, _ in a["files"]]
+        missing = [path for path in wanted if path not in files]
+        if missing and a.get("raise_on_missing_files"):
+            raise EntryNotFoundError(f"{len(missing)} file(s) not found in bucket '{a['bucket_id']}'")
+        for path, (_, local) in zip(wanted, a["files"]):
+            if path in files:
+                Path(local).write_bytes(files[path])  # no folder is made: callers make them (the Hub does only for empty files)

@@ -16,6 +16,7 @@ from augment.plan import Eligibility, plan_tasks
 from augment.symbolic.annotated import TemplateFormatError, parse_annotated
 from augment.symbolic.compiled import CompiledTemplate
 from augment.symbolic.expressions import Program, compile_expression
+from augment.symbolic.generator import annotate_row
 from augment.symbolic.template import TemplateSkip, derive_template
 from filters.arith import ExpressionError
 
@@ -73,6 +74,13 @@ def test_oversized_source_rows_are_skipped_with_a_reason():
         derive_template(question.replace("3", "3" * 5000), "3+4=<<3+4=7>>7\n#### 7")
     with pytest.raises(TemplateSkip, match="source-too-large"):
         derive_template(question, "He thinks. " * 3000 + "3+4=<<3+4=7>>7\n#### 7")
+
+
+def test_a_long_chain_of_dependent_steps_is_skipped_with_a_reason():
+    """Each step builds on the last, so the final expression nests 100 levels deep: past the bound."""
+    steps = "".join(f"Day {d}: {3 + 2 * d}+2 = <<{3 + 2 * d}+2={5 + 2 * d}>>{5 + 2 * d} apples.\n" for d in range(100))
+    question = "Tom has 3 apples. Each day he picks 2 more. How many apples does he have after 100 days?"
+    assert annotate_row(question, steps + "#### 203") == (None, None, "expression-too-large")
 
 
 def test_the_task_plan_is_the_same_in_any_slices_and_flat_in_max_per_source():

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from augment.sources import load_embedded
+from benchmarks.contamination_devset import half
 from dedup.index import DedupSettings, DuplicateIndex
 from dedup.minhash import MinHasher
-from benchmarks.contamination_devset import half
 from filters.contamination import SCORER_FILE, ContaminationDetector
 from filters.contamination_signals import PAIR_FEATURES
 
@@ -200,3 +200,17 @@ def test_audit_of_a_hub_dataset_id_offline_is_one_line(tmp_path):
     assert result.returncode == 2
     assert "cannot load someone/some-dataset from the Hugging Face Hub" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_each_retriever_scores_every_test_question(train_rows):
+    """retrieval_scores gives one (question, test question) matrix per retriever; a known question
+    (here train questions stand in for the test set) ranks first under words and numbers."""
+    known = [r["question"] for r in train_rows[:200]]
+    detector = ContaminationDetector(known, embeddings="off")
+    scores = detector.retrieval_scores(known[:20])
+    assert list(scores) == ["words", "numbers"]
+    for matrix in scores.values():
+        assert matrix.shape == (20, 200)
+    assert (scores["words"].argmax(axis=1) == np.arange(20)).all()
+    numbered = [i for i in range(20) if any(ch.isdigit() for ch in known[i])]
+    assert (scores["numbers"][numbered, numbered] >= scores["numbers"][numbered].max(axis=1) - 1e-9).all()

@@ -138,7 +138,7 @@ def test_two_identical_runs_at_once_publish_once(small_source, tmp_path):
     dataset = out / "tester-gsm8k-aug"
     assert sorted(p.name for p in dataset.glob("v*")) == ["v1"]
     assert "published 600 rows" in first_out and "already published" in second_log.read_text()
-    assert len(list((tmp_path / "message_board").glob("*.md"))) == 1
+    assert len(list((tmp_path / "message_board").glob("*_dataset.md"))) == 1
     assert leftovers(out) == []
 
 

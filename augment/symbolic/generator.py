@@ -49,6 +49,8 @@ def annotate_row(question: str, answer: str) -> tuple[str | None, str | None, st
         template = derive_template(question, answer)
     except TemplateSkip as skip:
         return None, None, skip.reason
+    except ExpressionError:  # a long chain of dependent steps nests past the expression bounds
+        return None, None, "expression-too-large"
     return *to_annotated(template), None
 
 
@@ -106,8 +108,7 @@ def write_records(path: Path, records: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     with open(temporary, "w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
     os.replace(temporary, path)
 
 

@@ -37,7 +37,7 @@ _CUE_TABLE = [
     (r"months?|monthly", (12, 4, 30)),
     (r"years?|yearly|annual\w*", (12, 52, 365)),
     (r"feet|foot|inch\w*|yards?", (12, 3, 36, 2)),
-    (r"percent|%", (100, F(1, 100))),
+    (r"percent\w*|%", (100, F(1, 100))),
     (r"cents?|penn(?:y|ies)", (100,)),
     (r"nickels?", (5,)),
     (r"dimes?", (10,)),
@@ -73,6 +73,18 @@ UNIT_CAPS = [
     (re.compile(r"^\s*(?:days?)\b", re.I), re.compile(r"\bmonth", re.I), 30),
 ]
 _ORDINAL_RE = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
+_ORDINAL_WORDS = {"third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+                  "tenth": 10, "eleventh": 11, "twelfth": 12}  # fmt: skip
+# An ordinal word counts only as a position ("the sixth round"), never as a fraction ("a sixth of").
+_ORDINAL_WORD_RE = re.compile(
+    rf"\b(?:the|his|her|their|its|my|our|your)\s+(second|{'|'.join(_ORDINAL_WORDS)})\b(?!\s+of\b)", re.IGNORECASE)
+# Numbers fixed by a phrase: "the top 10", "5 hands per person" (a body's parts are not a count to vary),
+# and the count of a list the question spells out.
+_FIXED_BEFORE_RE = re.compile(r"\btop\s*$", re.IGNORECASE)
+_FIXED_AFTER_RE = re.compile(
+    r"^\s+(?:hands?|arms?|legs?|eyes?|ears?|feet|wings?|heads?|fingers?|toes?)\s+(?:per|each|a|an|on)\b"
+    r"|^(?:\s+[a-z-]+){1,4}\s*:\s*[\w -]+(?:,\s*[\w -]+)+",  # "4 species of trees: oak, pine, ...": a listed count
+    re.IGNORECASE)
 _YEAR_CONTEXT_RE = re.compile(r"\b(?:in|of|since|until|by|year|from)\s*$", re.IGNORECASE)
 
 
@@ -101,7 +113,9 @@ def question_quantities(question: str) -> list[Quantity]:
         clock_or_ratio = question[start - 1 : start] == ":" or re.match(r":\d", question[end : end + 2])
         year = (mention.value.denominator == 1 and 1900 <= mention.value <= 2100 and not mention.money
                 and _YEAR_CONTEXT_RE.search(question[max(0, start - 8) : start]))
-        fixed = bool(mention.fraction or mention.value in (0, 1) or mention.value < 0 or clock_or_ratio or year)
+        phrase = _FIXED_BEFORE_RE.search(question[max(0, start - 6) : start]) or _FIXED_AFTER_RE.match(question[end:])
+        fixed = bool(mention.fraction or mention.value in (0, 1) or mention.value < 0 or clock_or_ratio or year
+                     or phrase)
         cents = bool(re.match(r"\s*cents?\b", question[end:]))
         found.append(
             Quantity(start, end, mention.value, number, not fixed, mention.money, mention.percent, cents=cents,
@@ -115,13 +129,22 @@ def question_quantities(question: str) -> list[Quantity]:
         denominator = _fraction_word_denominator(question[match.end() :])
         text = match.group(0) if denominator is None else f"{match.group(0)}/{denominator}"
         after = question[match.end() : match.end() + 10]
-        found.append(Quantity(match.start(), match.end(), F(value), text, value not in (0, 1) and denominator is None,
+        phrase = _FIXED_BEFORE_RE.search(question[max(0, match.start() - 6) : match.start()]) or _FIXED_AFTER_RE.match(
+            question[match.end() :])
+        found.append(Quantity(match.start(), match.end(), F(value), text,
+                              value not in (0, 1) and denominator is None and not phrase,
                               percent=bool(re.match(r"\s*(?:%|percent)", after)),
                               cents=bool(re.match(r"\s*cents?\b", after)), word=True,
                               cap=_unit_cap(question, match.end())))  # fmt: skip
     for match in _ORDINAL_RE.finditer(question):  # "his 15th birthday": a stated value, not a variable
         found.append(Quantity(match.start(1), match.end(1), F(int(match.group(1))), match.group(1), False))
     return sorted(found, key=lambda q: q.start)
+
+
+def ordinal_values(question: str) -> frozenset[Fraction]:
+    """Positions the question names ("the sixth round", "her 3rd try"): counts next to them stay fixed."""
+    words = {_ORDINAL_WORDS.get(m.group(1).lower(), 2) for m in _ORDINAL_WORD_RE.finditer(question)}
+    return frozenset(F(v) for v in words | {int(m.group(1)) for m in _ORDINAL_RE.finditer(question)})
 
 
 _FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "quarter": 4, "fourth": 4, "fifth": 5, "sixth": 6,
@@ -149,7 +172,7 @@ def cue_constants(question: str) -> frozenset[Fraction]:
     """Constants the question's wording implies (a week: 7; percent: 100; "Sally, Jenny and Moses": 3)."""
     values = set()
     lowered = question.lower()
-    words = set(re.findall(r"[a-z]+", lowered))
+    words = set(re.findall(r"(?<!-)\b[a-z]+\b(?!-)", lowered))  # "tic-tac-toe" has no toes
     words |= {" ".join(pair) for pair in re.findall(r"\b(two|three|round)[- ](times|trips?)\b", lowered)}
     if "%" in question:
         words.add("%")

@@ -8,8 +8,10 @@ two explanations fit, we never guess, we make both true in every variant:
   ("2 small pizzas of 8 slices ... 16 slices" keeps 16 = 2 * 8);
 - a stated number equal to a constant the wording implies is frozen ("2 friends, twice a
   week": the 2 never changes, so either reading stays right);
-- two results with the same value must stay equal (a condition).
-What still cannot be explained is skipped with a reason. The result is GSM-Symbolic's
+- two results with the same value must stay equal (a condition);
+and the other readings `ties.py` checks. A source whose solution leaves a stated number
+unused while it computes with numbers that make it ("20 + 15 + 45 + 20" where 35 was meant)
+keeps that coincidence as a tie, or seeds nothing. What still cannot be explained is skipped with a reason. The result is GSM-Symbolic's
 annotated format (see `annotated.py`).
 """
 
@@ -19,14 +21,20 @@ import ast
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
 
-from augment.symbolic.expressions import names_in
+from augment.symbolic.expressions import evaluate_exact, names_in
 from augment.symbolic.limits import oversized
 from augment.symbolic.magnitudes import plausible_domain
 from augment.symbolic.names import GENDER, find_names, name_pattern
-from augment.symbolic.quantities import Quantity, cue_constants, implied_constants, question_quantities
+from augment.symbolic.quantities import (
+    Quantity,
+    cue_constants,
+    implied_constants,
+    ordinal_values,
+    question_quantities,
+)
 from augment.symbolic.relations import relation_conditions
+from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused
 from filters.arith import ExpressionError, evaluate_text
 from filters.calculator import (
     ANNOTATION_RE,
@@ -46,14 +54,6 @@ _LITERAL_RE = re.compile(rf"(?<![\d.]){_NUMBER}")
 _SLOT_RE = re.compile(r"\{([^{}]+)\}")
 
 
-class TemplateSkip(Exception):
-    """This problem cannot be templated safely; `reason` is a short code for the funnel."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason, self.detail = reason, detail
-
-
 @dataclass
 class Template:
     """A problem as slots, domains and conditions (GSM-Symbolic's annotated format).
@@ -70,11 +70,12 @@ class Template:
     answer_expr: str = ""
 
 
-
-@dataclass
-class _Step:
-    value: Fraction
-    expr: str  # the result as an expression over variables
+# Prose fractions written as one character: "(½)*6=3" is arithmetic like any other.
+_VULGAR = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅛": "1/8"}
+_VULGAR_RE = re.compile(rf"(?<!\d)[{''.join(_VULGAR)}]")
+# Numeric arithmetic in prose: "(1/2)*6=3", "12 x 10 = 120" (algebra with letters is not this).
+_TERM = r"\(*\$?\d[\d.,]*\)*"
+_PROSE_ARITHMETIC_RE = re.compile(rf"(?<![\w.]){_TERM}(?:\s*[-+*/×x]\s*{_TERM})+\s*=\s*\$?\.?\d")
 
 
 def derive_template(question: str, answer: str) -> Template:
@@ -83,6 +84,7 @@ def derive_template(question: str, answer: str) -> Template:
         raise TemplateSkip("source-too-large", oversized(question, answer))
     if any(c in question + answer for c in "{}"):
         raise TemplateSkip("braces-in-text")
+    answer = _VULGAR_RE.sub(lambda m: _VULGAR[m.group(0)], answer)
     check = check_solution(answer, question)
     if not check.ok:
         raise TemplateSkip(f"source-{check.code.split(':')[1]}", check.detail)
@@ -93,10 +95,13 @@ def derive_template(question: str, answer: str) -> Template:
         variables.setdefault(quantity.value, f"n{len(variables) + 1}")
     constants = set(implied_constants(question, stated))
     hundredths = {q.value for q in quantities if q.percent or q.cents}
-    resolver = _Resolver(variables, cue_constants(question), constants, hundredths, question)
+    resolver = Resolver(variables, cue_constants(question), constants, hundredths, question)
+    ordinals = ordinal_values(question)  # "play 8 rounds ... in the sixth round": 5 and 6 stay
+    resolver.frozen |= {name: value for value, name in variables.items() if {value, value + 1} & ordinals}
     lines = [line if FINAL_RE.match(line) else _template_line(line, resolver) for line in answer.split("\n")]
     if not resolver.steps:
         raise TemplateSkip("no-steps")
+    resolver.settle()
     final_expr = _final_expression(check.final, resolver.steps, question)
     lines = ["#### {" + final_expr + "}" if FINAL_RE.match(line) else line for line in lines]
 
@@ -105,6 +110,13 @@ def derive_template(question: str, answer: str) -> Template:
     used = {n for m in _SLOT_RE.finditer(answer_text) for n in names_in(m.group(1).rsplit(":", 1)[0])}
     if not used:
         raise TemplateSkip("no-variable-numbers")
+    read = used | resolver.derived.keys() | resolver.frozen.keys()
+    ties = coincidences_of_unused(quantities, variables, read, used, resolver.frozen.keys())
+    if ties:  # keep the coincidence the solution relies on, so both readings agree in every variant
+        resolver.derived.update(ties)
+        substitute = resolver.substitution()
+        answer_text = _SLOT_RE.sub(lambda m: _rewrite_slot(m.group(1), substitute), "\n".join(lines))
+        used = {n for m in _SLOT_RE.finditer(answer_text) for n in names_in(m.group(1).rsplit(":", 1)[0])}
     template = Template(
         question=_slot_question(question, quantities, variables, used, substitute),
         answer=answer_text,
@@ -119,65 +131,7 @@ def derive_template(question: str, answer: str) -> Template:
     return template
 
 
-class _Resolver:
-    """Ties each number of a solution to a variable, an earlier result or a constant."""
-
-    def __init__(self, variables, cues, constants, hundredths, question):
-        self.variables, self.cues, self.constants = variables, cues, constants
-        self.cues_text = "%" if re.search(r"%|percent", question, re.IGNORECASE) else ""
-        self.hundredths = hundredths  # values stated as percents or cents: 25% may appear as 0.25
-        self.steps: list[_Step] = []
-        self.frozen: dict[str, Fraction] = {}  # variable -> its fixed value
-        self.derived: dict[str, str] = {}  # variable -> the earlier result it equals
-        self.ties: list[tuple[str, str]] = []  # results that must stay equal
-
-    def resolve(self, value: Fraction, where: str) -> str | None:
-        """An expression for `value`, or None to keep it as a literal constant."""
-        variable = self.variables.get(value)
-        if variable and value in self.cues:
-            self.frozen[variable] = value  # "2 friends ... twice a week": keep 2 fixed
-            variable = None
-        percent = self.variables.get(value * 100) if value * 100 in self.hundredths else None
-        results = list(dict.fromkeys(s.expr for s in self.steps if s.value == value))
-        if not results and value < 1 and "%" in self.cues_text:  # "100 - 35 = 65" then "104 / .65"
-            results = [f"({s.expr}) / 100" for s in self.steps if s.value == value * 100][-1:]
-        if results:
-            latest = results[-1]
-            self.ties.extend((latest, other) for other in results[:-1])
-            if variable and variable not in self.frozen:
-                if variable in names_in(latest):  # "6 classes ... 6*1 = 6 folders": keep them equal
-                    self.ties.append((variable, latest))
-                else:
-                    self.derived.setdefault(variable, latest)
-            return latest
-        if variable and variable not in self.frozen:
-            return variable
-        if percent:
-            return f"{percent} / 100"
-        if value in self.constants or value in self.cues:
-            return None
-        raise TemplateSkip("unexplained-number", f"{format_number(value)} in {where}")
-
-    def substitution(self):
-        """A function rewriting an expression with derived and frozen variables replaced."""
-        replacements = {name: format_number(value) for name, value in self.frozen.items()}
-        replacements |= {name: f"({expr})" for name, expr in self.derived.items() if name not in self.frozen}
-
-        @lru_cache(maxsize=None)
-        def substitute(expr: str) -> str:
-            if not replacements or not names_in(expr) & replacements.keys():
-                return expr
-            for _ in range(len(replacements) + 1):
-                rewritten = re.sub(r"\b(n\d+)\b", lambda m: replacements.get(m.group(1), m.group(1)), expr)
-                if rewritten == expr:
-                    return ast.unparse(ast.parse(expr, mode="eval"))
-                expr = rewritten
-            raise TemplateSkip("ambiguous-number", "circular ties")
-
-        return substitute
-
-
-def _template_line(line: str, resolver: _Resolver) -> str:
+def _template_line(line: str, resolver: Resolver) -> str:
     """Replace every number of one solution line by a slot; record its steps."""
     blanked = ANNOTATION_RE.sub(lambda m: " " * len(m.group(0)), line)
     annotations = list(ANNOTATION_RE.finditer(line))
@@ -229,12 +183,38 @@ def _template_line(line: str, resolver: _Resolver) -> str:
             expr = resolver.resolve(value, f"solution text {line.strip()[:50]!r}")
         if expr is not None:
             edits.append((match.start(), match.end(), _slot(expr, match.group(0))))
+    walled = ANNOTATION_RE.sub(lambda m: "#" * len(m.group(0)), line)  # no match runs into an annotation
+    for match in _PROSE_ARITHMETIC_RE.finditer(walled):
+        if not any(s <= match.start() < e for s, e in covered) and not _still_holds(match.group(0), resolver):
+            raise TemplateSkip("unparsed-prose-arithmetic", line.strip()[:60])
     last_start = len(line) + 1
     for start, end, replacement in sorted(set(edits), reverse=True):
         if end > last_start:
             raise TemplateSkip("overlapping-numbers", line.strip()[:60])
         line, last_start = line[:start] + replacement + line[end:], start
     return line
+
+
+def _still_holds(text: str, resolver: Resolver) -> bool:
+    """Prose arithmetic the annotations missed ("(1/2)*6=3", "28 / 1/5 = 28 * 5 = 140") stays true
+    with its numbers tied: every side agrees at the original values and at shifted ones."""
+    sides = []
+    for side in text.replace("$", "").replace(",", "").replace("×", "*").replace("x", "*").split("="):
+        tokens = list(_LITERAL_RE.finditer(side))
+        for token in reversed(tokens):
+            expr = resolver.resolve(Fraction(token.group(0)), f"solution text {text!r}")
+            side = side[: token.start()] + f"({expr or token.group(0)})" + side[token.end() :]
+        sides.append(side)
+    original = {name: value for value, name in resolver.variables.items()}
+    shifted = {name: value + 1 + i for i, (name, value) in enumerate(sorted(original.items()))}
+    for values in (original, shifted):
+        try:
+            results = {evaluate_exact(side, values) for side in sides}
+        except (ExpressionError, ZeroDivisionError, SyntaxError):
+            return False
+        if len(results) != 1:
+            return False
+    return True
 
 
 def _repeats(eq, annotation: re.Match) -> bool:
@@ -294,7 +274,7 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
         def visit_Constant(self, node):
             return mapping.get(id(node), node)
 
-    step = _Step(Fraction(number.group(0).replace(",", "")), ast.unparse(Substitute().visit(tree)))
+    step = Step(Fraction(number.group(0).replace(",", "")), ast.unparse(Substitute().visit(tree)))
     edits.append((value_start + number.start(), value_start + number.end(), _slot(step.expr, number.group(0))))
     resolver.steps.append(step)
     return edits, literal_slots
@@ -325,7 +305,7 @@ def _rewrite_slot(content: str, substitute) -> str:
     return format_number(evaluate_text(expr), 2 if fmt == ".2f" else None, commas=fmt == ",")
 
 
-def _final_expression(final: Fraction, steps: list[_Step], question: str) -> str:
+def _final_expression(final: Fraction, steps: list[Step], question: str) -> str:
     for step in reversed(steps):
         if values_match(final, step.value):
             return step.expr
@@ -381,7 +361,7 @@ def domain_for(quantity: Quantity) -> str:
     return f"range({low}, {high})" if step == 1 else f"range({low}, {high}, {step})"
 
 
-def _conditions(resolver: _Resolver, substitute, final: Fraction) -> list[str]:
+def _conditions(resolver: Resolver, substitute, final: Fraction) -> list[str]:
     """Keep what the original relied on: each result's sign and integrality (or its decimals)."""
     if final.denominator != 1 or final < 0:
         raise TemplateSkip("final-not-whole")
@@ -399,7 +379,7 @@ def _conditions(resolver: _Resolver, substitute, final: Fraction) -> list[str]:
         conditions[f"{expr} {'>' if step.value > 0 else '<'} 0"] = None
     for left, right in resolver.ties:
         left, right = substitute(left), substitute(right)
-        if left != right:
+        if left != right and names_in(left) | names_in(right):
             conditions[f"{left} == {right}"] = None
     values = {name: value for value, name in resolver.variables.items()}
     percents = frozenset(resolver.variables[v] for v in resolver.hundredths if v in resolver.variables)

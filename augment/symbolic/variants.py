@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -69,7 +70,10 @@ def backward(template: CompiledTemplate, sample: Sample, rng: np.random.Generato
                       for n in _names(part.expr)}  # fmt: skip
     if re.search(r"\bX\b", template.template.question + template.template.answer):
         raise VariantSkip("symbolic:x-in-text")  # "an iPhone X" would read as the unknown
-    candidates = [v for v in template.numbers if v not in in_expressions]
+    stated = Counter(part.variable for part in template.question_parts if not isinstance(part, str))
+    # X replaces exactly the one place the equation solves for: a number stated twice ("5 players ...
+    # 5 rounds") is two quantities the template ties, and hiding both would ask for two unknowns.
+    candidates = [v for v in template.numbers if v not in in_expressions and stated[v] == 1]
     for hidden in [candidates[i] for i in rng.permutation(len(candidates))]:
         linear = _linear_in(template, sample, hidden)
         if linear is None:
