@@ -210,6 +210,7 @@ class _Runner:
             self.workers.ready()
             self.eligibility.templated = self.workers.templated - excluded.keys()
             self.eligibility.named = self.workers.named - excluded.keys()
+            self.eligibility.invertible = self.workers.invertible - excluded.keys()
             stats.rows_out = len(self.eligibility.templated)
             stats.drops = Counter(f"template:{r}" for i, r in self.workers.skipped.items() if i not in excluded)
         stats.seconds = time.perf_counter() - self.started

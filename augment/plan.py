@@ -16,6 +16,7 @@ import polars as pl
 
 from augment.config import LLM_METHODS, RunConfig
 
+SEED_BOUND = 2**53  # task seeds stay exact in JSON and JavaScript numbers
 TASK_SCHEMA = {"task": pl.Int64, "source_index": pl.Int64, "variant": pl.Int64, "method": pl.String, "seed": pl.Int64}
 
 
@@ -26,12 +27,15 @@ class Eligibility:
     sources: list[int]  # every usable source (label errors excluded)
     templated: set[int] = field(default_factory=set)
     named: set[int] = field(default_factory=set)
+    invertible: set[int] | None = None  # sources backward can hide a number of; None: every templated one
 
     def allowed(self, method: str, source: int) -> bool:
         if method in LLM_METHODS:
             return True
         if method == "rename":
             return source in self.named
+        if method == "backward" and self.invertible is not None:
+            return source in self.invertible
         return source in self.templated
 
 
@@ -49,7 +53,8 @@ class TaskPlan:
         self.originals = np.array(eligibility.sources if config.include_original else [], dtype=np.int64)
         shares = np.array([config.mix[m] for m in self.methods])
         allowed = np.array([[eligibility.allowed(m, s) for m in self.methods] for s in eligibility.sources], dtype=bool)
-        weights = (allowed * shares).reshape(len(eligibility.sources), len(self.methods))
+        allowed = allowed.reshape(len(eligibility.sources), len(self.methods))
+        weights = allowed * balanced_shares(allowed, shares)
         usable = weights.sum(axis=1) > 0
         self.sources = np.array(eligibility.sources, dtype=np.int64)[usable]
         self.cumulative = np.cumsum(weights[usable] / weights[usable].sum(axis=1, keepdims=True), axis=1)
@@ -61,7 +66,7 @@ class TaskPlan:
         end = min(offset + length, self.height)
         parts, first = [], len(self.originals)
         if offset < first:
-            seeds = np.random.default_rng([self.seed, 0, 7]).integers(0, 2**62, first)
+            seeds = np.random.default_rng([self.seed, 0, 7]).integers(0, SEED_BOUND, first)
             parts.append(_frame(self.originals, np.zeros_like(self.originals), ["original"] * first, seeds, 0))
         width = len(self.sources)
         if width and end > first:
@@ -79,9 +84,28 @@ class TaskPlan:
         order = rng.permutation(len(self.sources))
         draws = rng.random(len(self.sources))
         chosen = (draws[:, None] > self.cumulative[order]).sum(axis=1).clip(max=len(self.methods) - 1)
-        seeds = rng.integers(0, 2**62, len(self.sources))
+        seeds = rng.integers(0, SEED_BOUND, len(self.sources))
         return _frame(self.sources[order], np.full(len(self.sources), round_), [self.methods[i] for i in chosen],
                       seeds, start)  # fmt: skip
+
+
+def balanced_shares(allowed: np.ndarray, shares: np.ndarray, rounds: int = 200) -> np.ndarray:
+    """Per-method weights such that, drawing each source's method among those it allows, the expected
+    shares over all sources equal `shares` where that is possible: a method few sources allow (rename
+    needs names) is drawn more often where it is allowed. A fixed number of rounds, so plans never
+    depend on time; where the mix cannot be met the run's actual-mix warning says so."""
+    usable = allowed[allowed.any(axis=1)]
+    weights = np.where((shares > 0) & allowed.any(axis=0), shares, 0.0).astype(float)
+    if not len(usable) or not weights.any():
+        return shares
+    target = weights / weights.sum()
+    for _ in range(rounds):
+        probabilities = usable * weights
+        probabilities = probabilities / np.maximum(probabilities.sum(axis=1, keepdims=True), 1e-300)
+        achieved = probabilities.mean(axis=0)
+        weights = np.where(achieved > 0, weights * target / np.maximum(achieved, 1e-300), weights)
+        weights = weights / weights.sum()
+    return weights
 
 
 def _frame(sources, variants, methods, seeds, start: int) -> pl.DataFrame:

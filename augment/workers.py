@@ -29,6 +29,7 @@ from augment.symbolic.generator import (
     read_records,
     write_records,
 )
+from augment.symbolic.variants import invertible
 from augment.verification import VerifyPolicy, verify_stage
 from filters import embeddings
 
@@ -47,7 +48,8 @@ def _start(parent: int, frame: pl.DataFrame, seed: int, max_per_source: int, rec
     # checked here, in parallel; the decontaminate stage, after dedup, reads the verdicts
     _STATE["detector"] = make_detector(contamination.embeddings, train_questions) if contamination.enabled else None
     named = sorted(i for i, t in templates.compiled.items() if t.names)
-    _STATE["info"] = (sorted(templates.compiled), named, templates.skipped, None if records_file else records)
+    inverted = sorted(i for i, t in templates.compiled.items() if invertible(t))
+    _STATE["info"] = (sorted(templates.compiled), named, templates.skipped, None if records_file else records, inverted)
 
 
 def _info():
@@ -99,6 +101,7 @@ class SymbolicWorkers:
         infos = [future.result() for future in self._infos]
         self.templated = {i for info in infos for i in info[0]}
         self.named = {i for info in infos for i in info[1]}
+        self.invertible = {i for info in infos for i in info[4]}
         self.skipped = {i: reason for info in infos for i, reason in info[2].items()}
         derived = [record for info in infos if info[3] for record in info[3]]
         if derived and self._cache is not None:  # remember the derivation for the next run

@@ -13,6 +13,7 @@ import pyarrow as pa
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from augment.schema import DESCRIPTIONS, SCHEMA, VIEWS
+from augment.symbolic.magnitudes import BANDS
 from filters import embeddings as embedding_model
 from filters.contamination import held_out_figures
 
@@ -125,6 +126,10 @@ def _composition(manifest: dict) -> str:
         asked = f"{requested[method] / weight:.1%}" if method in requested else "-"
         lines.append(f"| {method} | {count:,} | {count / total:.1%} | {asked} | {METHOD_NOTES.get(method, '')} |")
     lines += ["", f"At most {manifest['config']['max_per_source']} variants per source problem."]
+    if {"renumber", "rename", "backward"} & manifest["methods"].keys():
+        lines += ["", (f"Symbolic numbers: {BANDS} Every sample keeps the original's relations: each intermediate's "
+                       "sign and wholeness, the order of the two sides of every sum and difference and of their "
+                       "result, shares below 1 and percentages within 0..100.")]  # fmt: skip
     return "\n".join(lines)
 
 

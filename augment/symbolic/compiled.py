@@ -16,8 +16,9 @@ import numpy as np
 
 from augment.symbolic.annotated import TemplateFormatError
 from augment.symbolic.expressions import Program, names_in
-from augment.symbolic.names import GROUPS
 from augment.symbolic.limits import oversized
+from augment.symbolic.names import GROUPS
+from augment.symbolic.surface import polish
 from augment.symbolic.template import Template
 from filters.arith import ExpressionError
 from filters.numbers import decimal_places, find_numbers, format_number, number_to_words, parse_number_words, parse_plain_number
@@ -178,7 +179,7 @@ class CompiledTemplate:
         people = self.name_defaults | (names or {})
         question = "".join(self._render_part(p, sample, people, hidden) for p in self.question_parts)
         answer = "".join(self._render_part(p, sample, people, None) for p in self.answer_parts)
-        return question, answer
+        return polish(question), polish(answer)
 
     def question_values(self, sample: Sample) -> set[Fraction]:
         """Every number the question states for this sample."""
@@ -206,11 +207,13 @@ class CompiledTemplate:
 
 def render_like(value: Fraction, original: str) -> str:
     """Write `value` the way `original` was written: a word, thousands separators, decimals."""
-    if original.isalpha() or "-" in original and original.replace("-", "").isalpha():
-        if value.denominator == 1 and 0 <= value < 10**6:
-            words = number_to_words(int(value))
-            return words.capitalize() if original[0].isupper() else words
+    worded = original.isalpha() or "-" in original and original.replace("-", "").isalpha()
+    if worded and value.denominator == 1 and 0 <= value < 10**6:
+        words = number_to_words(int(value))
+        return words.capitalize() if original[0].isupper() else words
     written = len(original.split(".", 1)[1]) if "." in original else 0
+    if written == 1 and value.denominator == 1:  # "2.5 kg" -> "3 kg", never "3.0 kg"; cents keep "3.00"
+        written = 0
     needed = decimal_places(value) or 0  # never round a value the problem depends on
     decimals = max(written, needed)
     return format_number(value, decimals if decimals else None, commas="," in original)

@@ -24,6 +24,7 @@ from fractions import Fraction
 
 from augment.symbolic.expressions import evaluate_exact, names_in
 from augment.symbolic.limits import oversized
+from augment.symbolic.magnitudes import plausible_domain
 from augment.symbolic.names import GENDER, find_names, name_pattern
 from augment.symbolic.quantities import (
     Quantity,
@@ -32,6 +33,7 @@ from augment.symbolic.quantities import (
     ordinal_values,
     question_quantities,
 )
+from augment.symbolic.relations import relation_conditions
 from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused
 from filters.arith import ExpressionError, evaluate_text
 from filters.calculator import (
@@ -123,7 +125,7 @@ def derive_template(question: str, answer: str) -> Template:
     for quantity in quantities:
         name = variables[quantity.value]
         if name in used and name not in template.init:
-            template.init[name] = domain_for(quantity)
+            template.init[name] = plausible_domain(question, quantity, domain_for(quantity))
     template.conditions = _conditions(resolver, substitute, check.final)
     _slot_names(template)
     return template
@@ -379,6 +381,10 @@ def _conditions(resolver: Resolver, substitute, final: Fraction) -> list[str]:
         left, right = substitute(left), substitute(right)
         if left != right and names_in(left) | names_in(right):
             conditions[f"{left} == {right}"] = None
+    values = {name: value for value, name in resolver.variables.items()}
+    percents = frozenset(resolver.variables[v] for v in resolver.hundredths if v in resolver.variables)
+    steps = [(substitute(s.expr), s.value) for s in resolver.steps]
+    conditions |= dict.fromkeys(relation_conditions(steps, values, percents))
     return list(conditions)
 
 

@@ -88,6 +88,17 @@ def backward(template: CompiledTemplate, sample: Sample, rng: np.random.Generato
     raise VariantSkip("symbolic:no-linear-unknown")
 
 
+def invertible(template: CompiledTemplate) -> bool:
+    """Whether `backward` can hide one of the template's numbers (judged on the original values), so
+    the plan gives backward only to sources that can make it and the mix holds."""
+    sample = template.exact({name: var.default for name, var in template.numbers.items()})
+    if sample is None or re.search(r"\bX\b", template.template.question + template.template.answer):
+        return False
+    in_expressions = {n for part in template.question_parts if not isinstance(part, str) and part.variable is None
+                      for n in _names(part.expr)}  # fmt: skip
+    return any(_linear_in(template, sample, v) is not None for v in template.numbers if v not in in_expressions)
+
+
 def _linear_in(template: CompiledTemplate, sample: Sample, name: str) -> tuple[Fraction, Fraction] | None:
     """(a, b) with answer = a*X + b for the variable `name`, when the answer is linear in it."""
     x = sample.values[name]
