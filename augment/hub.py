@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from augment.announce import message_board, read_notes
-from augment.publish import listed_entries, verify_release
+from augment.publish import file_sha256, listed_entries, verify_release
 
 _TARGET_RE = re.compile(r"^hf://(?P<kind>datasets|buckets)/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)(?:/(?P<path>.+?))?/?$")
 # What a release owns in a dataset repo: old shards and reports go when a new version lands.
@@ -40,14 +40,6 @@ def parse_target(text: str) -> Target:
     if match["kind"] == "datasets" and match["path"]:
         raise ValueError(f"--to {text!r}: a dataset repo takes a release at its root (tag vK), not under a sub-path")
     return Target(match["kind"], f"{match['owner']}/{match['name']}", match["path"])
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _git_blob_id(path: Path) -> str:
@@ -94,7 +86,7 @@ def push(version_dir: Path, to: str, api=None, private: bool = False, dry_run: b
 def _remote_matches(remote, local: Path) -> bool:
     """Whether a Hub RepoFile holds the same bytes as a local file (LFS sha256 or git blob id)."""
     if remote.lfs is not None:
-        return remote.lfs.sha256 == _sha256(local)
+        return remote.lfs.sha256 == file_sha256(local)
     return remote.blob_id == _git_blob_id(local)
 
 
@@ -188,4 +180,4 @@ def _bucket_file_matches(api, bucket_id: str, remote, local: Path) -> bool:
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "remote"
         api.download_bucket_files(bucket_id, [(remote, str(copy))], raise_on_missing_files=True)
-        return _sha256(copy) == _sha256(local)
+        return file_sha256(copy) == file_sha256(local)

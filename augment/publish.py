@@ -89,7 +89,7 @@ def code_version() -> dict:
     return info
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -110,7 +110,7 @@ def write_shards(rows: pl.DataFrame, data_dir: Path) -> list[dict]:
         pq.write_table(part, path, compression="zstd", row_group_size=ROW_GROUP_ROWS)
         # num_bytes: the Arrow size `datasets` computes on load (the card's dataset_size), not the file size
         described.append({"path": f"data/{path.name}", "rows": part.num_rows, "bytes": path.stat().st_size,
-                          "num_bytes": pq.read_table(path).nbytes, "sha256": _sha256(path)})  # fmt: skip
+                          "num_bytes": pq.read_table(path).nbytes, "sha256": file_sha256(path)})  # fmt: skip
     return described
 
 
@@ -146,7 +146,7 @@ def publish_version(dataset_dir: Path, rows: pl.DataFrame, drops: pl.DataFrame, 
             "schema": schema_description(),
             "shards": shards,
             "reports": [{"path": "reports/drops.parquet", "rows": drops.height,
-                         "sha256": _sha256(staging / "reports" / "drops.parquet")}],  # fmt: skip
+                         "sha256": file_sha256(staging / "reports" / "drops.parquet")}],  # fmt: skip
             "files": [],
             "methods": method_counts(rows),
             "distinct_sources": rows["source_index"].n_unique(),
@@ -162,7 +162,7 @@ def publish_version(dataset_dir: Path, rows: pl.DataFrame, drops: pl.DataFrame, 
             manifest |= {"version": version, "parent_version": existing[-1] if existing else None}
             card = staging / "README.md"
             card.write_text(render_card(manifest, example=rows.row(0, named=True) if rows.height else None))
-            manifest["files"] = [{"path": card.name, "bytes": card.stat().st_size, "sha256": _sha256(card)}]
+            manifest["files"] = [{"path": card.name, "bytes": card.stat().st_size, "sha256": file_sha256(card)}]
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
             target = dataset_dir / f"v{version}"
             if target.exists():
@@ -204,7 +204,7 @@ def verify_release(version_dir: Path) -> list[str]:
             path = version_dir / entry["path"]
             if not path.is_file():
                 problems.append(f"{path}: missing")
-            elif _sha256(path) != entry["sha256"]:
+            elif file_sha256(path) != entry["sha256"]:
                 problems.append(f"{path}: sha256 differs from the manifest")
             elif key != "files":
                 problems += _parquet_problems(path, entry, manifest["schema"] if key == "shards" else None)
