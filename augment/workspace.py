@@ -153,7 +153,7 @@ def local_releases(root: Path) -> list[Release]:
 
 
 def _bucket_files(api, bucket_id: str, prefix: str) -> dict:
-    from huggingface_hub._buckets import BucketFile
+    from huggingface_hub import BucketFile
 
     return {f.path: f for f in api.list_bucket_tree(bucket_id, prefix=prefix, recursive=True) if isinstance(f, BucketFile)}
 
@@ -276,8 +276,8 @@ def _fetch(staging: Path, what: str, copy) -> dict:
     """The manifest first, then every file it lists (`copy` takes paths relative to the version)."""
     copy(["manifest.json"])
     manifest = read_manifest(staging)
-    if isinstance(manifest, Exception) or manifest_problem(manifest):
-        reason = type(manifest).__name__ if isinstance(manifest, Exception) else manifest_problem(manifest)
+    reason = type(manifest).__name__ if isinstance(manifest, Exception) else manifest_problem(manifest)
+    if reason:
         raise ValueError(f"{what}: manifest.json is missing or malformed ({reason})")
     paths = [entry["path"] for entry in listed_entries(manifest)]
     for path in paths:
