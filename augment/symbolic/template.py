@@ -80,8 +80,9 @@ _PROSE_ARITHMETIC_RE = re.compile(rf"(?<![\w.]){_TERM}(?:\s*[-+*/×x]\s*{_TERM})
 
 def derive_template(question: str, answer: str) -> Template:
     """The template of one problem, or TemplateSkip with the reason it has none."""
-    if oversized(question, answer):  # derivation's cost grows with size: cap it before any work
-        raise TemplateSkip("source-too-large", oversized(question, answer))
+    too_large = oversized(question, answer)  # derivation's cost grows with size: cap it before any work
+    if too_large:
+        raise TemplateSkip("source-too-large", too_large)
     if any(c in question + answer for c in "{}"):
         raise TemplateSkip("braces-in-text")
     answer = _VULGAR_RE.sub(lambda m: _VULGAR[m.group(0)], answer)
@@ -106,8 +107,7 @@ def derive_template(question: str, answer: str) -> Template:
     lines = ["#### {" + final_expr + "}" if FINAL_RE.match(line) else line for line in lines]
 
     substitute = resolver.substitution()
-    answer_text = _SLOT_RE.sub(lambda m: _rewrite_slot(m.group(1), substitute), "\n".join(lines))
-    used = {n for m in _SLOT_RE.finditer(answer_text) for n in names_in(m.group(1).rsplit(":", 1)[0])}
+    answer_text, used = _substituted(lines, substitute)
     if not used:
         raise TemplateSkip("no-variable-numbers")
     read = used | resolver.derived.keys() | resolver.frozen.keys()
@@ -115,8 +115,7 @@ def derive_template(question: str, answer: str) -> Template:
     if ties:  # keep the coincidence the solution relies on, so both readings agree in every variant
         resolver.derived.update(ties)
         substitute = resolver.substitution()
-        answer_text = _SLOT_RE.sub(lambda m: _rewrite_slot(m.group(1), substitute), "\n".join(lines))
-        used = {n for m in _SLOT_RE.finditer(answer_text) for n in names_in(m.group(1).rsplit(":", 1)[0])}
+        answer_text, used = _substituted(lines, substitute)
     template = Template(
         question=_slot_question(question, quantities, variables, used, substitute),
         answer=answer_text,
@@ -129,6 +128,12 @@ def derive_template(question: str, answer: str) -> Template:
     template.conditions = _conditions(resolver, substitute, check.final)
     _slot_names(template)
     return template
+
+
+def _substituted(lines: list[str], substitute) -> tuple[str, set[str]]:
+    """The solution with derived and frozen variables substituted, and the variables it still uses."""
+    answer_text = _SLOT_RE.sub(lambda m: _rewrite_slot(m.group(1), substitute), "\n".join(lines))
+    return answer_text, {n for m in _SLOT_RE.finditer(answer_text) for n in names_in(m.group(1).rsplit(":", 1)[0])}
 
 
 def _template_line(line: str, resolver: Resolver) -> str:
