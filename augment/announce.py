@@ -65,12 +65,13 @@ def read_notes(board: Path) -> list[Note]:
     notes = []
     for path in sorted(board.glob("*.md")) if board.is_dir() else []:
         kind = "proposal" if path.name.endswith("_proposal.md") else "results" if path.name.endswith("_dataset.md") else None
+        if kind is None:
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if kind:
-            notes.append(Note(path, kind, dict(_FIELD_RE.findall(text))))
+        notes.append(Note(path, kind, dict(_FIELD_RE.findall(text))))
     return notes
 
 
