@@ -9,6 +9,7 @@ folder is made once per cache: a second call finds `model-hash.txt` and prints t
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import subprocess
 import sys
@@ -81,7 +82,9 @@ def ensure_model(folder: Path = DEFAULT_DIR) -> tuple[Path, str]:
 
 
 def main() -> None:
-    folder = Path(sys.argv[1]).expanduser() if len(sys.argv) > 1 else DEFAULT_DIR
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DIR, help=f"model folder (default {DEFAULT_DIR})")
+    folder = parser.parse_args().folder.expanduser()
     try:
         folder, digest = ensure_model(folder)
     except SetupError as exc:
