@@ -99,6 +99,7 @@ class ContaminationDetector:
         self._unseen_number_weight = float(np.log(1 + self._documents))
         self._number_names = sorted(self._number_frequency)
         self._number_columns = {n: i for i, n in enumerate(self._number_names)}
+        self._column_weights = np.array([self._number_weights[n] for n in self._number_names])
         self._test_numbers = self._number_matrix(self._test)
         self._test_vectors = embedding_model.embed(self.test) if self.use_embeddings else None
 
@@ -129,7 +130,7 @@ class ContaminationDetector:
         known = [(row, self._number_columns[n]) for row, counts in enumerate(prepared.numbers) for n in counts
                  if n in self._number_columns]  # fmt: skip
         rows, columns = (list(axis) for axis in zip(*known)) if known else ([], [])
-        values = [self._number_weight(self._number_names[c]) for c in columns]
+        values = self._column_weights[columns] if columns else []
         shape = (len(prepared.numbers), len(self._number_columns))
         return sparse.csr_matrix((values, (rows, columns)), shape=shape)
 
@@ -184,18 +185,20 @@ class ContaminationDetector:
         scores = self.retrieval_scores(questions, prepared)
         sources = list(scores.values())
         tfidf = scores["words"]
-        static = lift = np.zeros_like(tfidf)
-        if self.use_embeddings:
-            static = scores["embedding"]
-            lift = (static - static.mean(axis=1, keepdims=True)) / np.maximum(static.std(axis=1, keepdims=True), 1e-6)
         k = min(self.top_k, tfidf.shape[1])
         candidates = np.concatenate([np.argpartition(-s, k - 1, axis=1)[:, :k] for s in sources], axis=1)
         rows = np.repeat(np.arange(len(questions)), candidates.shape[1])
         columns = candidates.ravel()
         unique = np.unique(rows * tfidf.shape[1] + columns)  # a test question proposed twice is one pair
         rows, columns = unique // tfidf.shape[1], unique % tfidf.shape[1]
-        features, evidence = pair_features(prepared, self._test, rows, columns, tfidf[rows, columns],
-                                           static[rows, columns], lift[rows, columns], self._number_weight)  # fmt: skip
+        static = lift = np.zeros(len(rows))
+        if self.use_embeddings:  # the lift of the retrieved pairs only, from each question's row statistics
+            matrix = scores["embedding"]
+            mean, spread = matrix.mean(axis=1, keepdims=True), np.maximum(matrix.std(axis=1, keepdims=True), 1e-6)
+            static = matrix[rows, columns]
+            lift = (static - mean[rows, 0]) / spread[rows, 0]
+        features, evidence = pair_features(prepared, self._test, rows, columns, tfidf[rows, columns], static, lift,
+                                           self._number_weight)  # fmt: skip
         return Pairs(rows, columns, features, evidence)
 
 

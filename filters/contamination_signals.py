@@ -108,18 +108,21 @@ def pair_features(
     and the evidence that names each pair's reason."""
     measured = np.zeros((len(rows), 7))  # LCS of skeletons, lengths, numbers: cover, strength, extra; LCS of structures
     evidence = []
+    # Weights and totals once per text, not once per pair (sums in the same order, so the same floats).
+    stated_by_row = {row: _weighted(query.numbers[row], number_weight) for row in set(rows.tolist())}
+    total_by_column = {column: _weighted(test.numbers[column], number_weight) for column in set(columns.tolist())}
+    weighted_items = {column: [(n, c, number_weight(n)) for n, c in test.numbers[column].items()] for column in total_by_column}
     for k, (row, column) in enumerate(zip(rows.tolist(), columns.tolist())):
         q, t = query.skeletons[row], test.skeletons[column]
         common = LCSseq.similarity(q, t)
-        test_numbers = test.numbers[column]
-        total = sum(number_weight(n) * c for n, c in test_numbers.items())
-        shared = sum(number_weight(n) * c for n, c in (test_numbers & query.numbers[row]).items())
-        stated = sum(number_weight(n) * c for n, c in query.numbers[row].items())
+        test_numbers, query_numbers = test.numbers[column], query.numbers[row]
+        total, stated = total_by_column[column], stated_by_row[row]
+        shared = sum(w * min(c, query_numbers[n]) for n, c, w in weighted_items[column] if n in query_numbers)
         structure = test.structures[column]
         structure_inside = LCSseq.similarity(query.structures[row], structure) / max(len(structure), 1)
         extra = (stated - shared) / stated if stated else 0.0
         measured[k] = (common, len(q), len(t), shared / total if total else 0.0, shared, extra, structure_inside)
-        evidence.append((query.normalized[row] == test.normalized[column], query.numbers[row] == test_numbers,
+        evidence.append((query.normalized[row] == test.normalized[column], dict.__eq__(query_numbers, test_numbers),
                          query.names[row] == test.names[column]))  # fmt: skip
     common, query_words, test_words, cover, shared, extra, structure_inside = measured.T
     equal = np.array([same_numbers and bool(test.numbers[c]) for (_, same_numbers, _), c in zip(evidence, columns.tolist())],
@@ -137,3 +140,8 @@ def pair_features(
     described = [PairEvidence(verbatim, float(skeleton[k]), float(inside[k]), same_numbers, same_names)
                  for k, (verbatim, same_numbers, same_names) in enumerate(evidence)]  # fmt: skip
     return features.reshape(len(rows), len(PAIR_FEATURES)), described
+
+
+def _weighted(numbers: Counter, number_weight) -> float:
+    """The rarity-weighted count of a text's numbers."""
+    return sum(number_weight(n) * c for n, c in numbers.items())
