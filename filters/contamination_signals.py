@@ -111,7 +111,8 @@ def pair_features(
     # Weights and totals once per text, not once per pair (sums in the same order, so the same floats).
     stated_by_row = {row: _weighted(query.numbers[row], number_weight) for row in set(rows.tolist())}
     total_by_column = {column: _weighted(test.numbers[column], number_weight) for column in set(columns.tolist())}
-    weighted_items = {column: [(n, c, number_weight(n)) for n, c in test.numbers[column].items()] for column in total_by_column}
+    weighted_items = {column: [(n, c, number_weight(n)) for n, c in test.numbers[column].items()]
+                      for column in total_by_column}  # fmt: skip
     for k, (row, column) in enumerate(zip(rows.tolist(), columns.tolist())):
         q, t = query.skeletons[row], test.skeletons[column]
         common = LCSseq.similarity(q, t)
@@ -122,6 +123,7 @@ def pair_features(
         structure_inside = LCSseq.similarity(query.structures[row], structure) / max(len(structure), 1)
         extra = (stated - shared) / stated if stated else 0.0
         measured[k] = (common, len(q), len(t), shared / total if total else 0.0, shared, extra, structure_inside)
+        # dict equality: Counter's == loops in Python, and these counts are never zero
         evidence.append((query.normalized[row] == test.normalized[column], dict.__eq__(query_numbers, test_numbers),
                          query.names[row] == test.names[column]))  # fmt: skip
     common, query_words, test_words, cover, shared, extra, structure_inside = measured.T
