@@ -29,8 +29,10 @@ from augment.symbolic.names import GENDER, find_names, name_pattern
 from augment.symbolic.quantities import (
     Quantity,
     cue_constants,
+    fraction_parts,
     implied_constants,
     ordinal_values,
+    percent_factors,
     question_quantities,
 )
 from augment.symbolic.relations import relation_conditions
@@ -78,6 +80,14 @@ _TERM = r"\(*\$?\d[\d.,]*\)*"
 _PROSE_ARITHMETIC_RE = re.compile(rf"(?<![\w.]){_TERM}(?:\s*[-+*/×x]\s*{_TERM})+\s*=\s*\$?\.?\d")
 
 
+# Algebra in the prose ("Let w be ...", "w-20+10 = w-10", "2x = 30"): it holds only for the source's numbers.
+_PROSE_ALGEBRA_RE = re.compile(
+    r"(?<![\w'’.$/])[a-wyzA-HJ-WYZ]\s*[-+*/=]\s*[\d(]|[\d)]\s*[-+*/=]\s*[a-wyzA-HJ-WYZ](?![\w'’])"
+    r"|(?<![\w'’.])\d+[a-zA-Z](?![\w'’])\s*[-+*/=]|\b[Ll]et\s+[a-zA-Z]\s+(?:be|=|equal|represent)")
+# "2/5 times fewer" reads two ways (2/5 of it, or 3/5 of it), and sources do not agree which.
+_TIMES_FEWER_RE = re.compile(r"\btimes\s+(?:fewer|less)\b", re.IGNORECASE)
+
+
 def derive_template(question: str, answer: str) -> Template:
     """The template of one problem, or TemplateSkip with the reason it has none."""
     too_large = oversized(question, answer)  # derivation's cost grows with size: cap it before any work
@@ -86,6 +96,11 @@ def derive_template(question: str, answer: str) -> Template:
     if any(c in question + answer for c in "{}"):
         raise TemplateSkip("braces-in-text")
     answer = _VULGAR_RE.sub(lambda m: _VULGAR[m.group(0)], answer)
+    algebra = _PROSE_ALGEBRA_RE.search(ANNOTATION_RE.sub(" ", answer))
+    if algebra:
+        raise TemplateSkip("prose-algebra", algebra.group(0))
+    if _TIMES_FEWER_RE.search(question):
+        raise TemplateSkip("ambiguous-wording", "times fewer")
     check = check_solution(answer, question)
     if not check.ok:
         raise TemplateSkip(f"source-{check.code.split(':')[1]}", check.detail)
@@ -96,7 +111,10 @@ def derive_template(question: str, answer: str) -> Template:
         variables.setdefault(quantity.value, f"n{len(variables) + 1}")
     constants = set(implied_constants(question, stated))
     hundredths = {q.value for q in quantities if q.percent or q.cents}
-    resolver = Resolver(variables, cue_constants(question), constants, hundredths, question)
+    # A part of a stated fraction ("the 5 of 1/5") may be read alone: a stated number equal to it is frozen.
+    cues = cue_constants(question) | fraction_parts(stated)
+    resolver = Resolver(variables, cues, constants, hundredths, question, percent_factors(stated))
+    resolver.fractions = {q.text for q in stated if "/" in q.text and not q.word}
     ordinals = ordinal_values(question)  # "play 8 rounds ... in the sixth round": 5 and 6 stay
     resolver.frozen |= {name: value for value, name in variables.items() if {value, value + 1} & ordinals}
     lines = [line if FINAL_RE.match(line) else _template_line(line, resolver) for line in answer.split("\n")]
@@ -261,8 +279,16 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
     if len(constants) != len(tokens):
         raise TemplateSkip("unusual-annotation", expression.strip())
     edits, mapping, literal_slots = [], {}, []
+    stated_fraction = set()  # "3/5*35" with "3/5" in the question: the 3 and the 5 are that fraction
+    for i, (left, right) in enumerate(zip(tokens, tokens[1:])):
+        if expression[left.end() : right.start()].strip() == "/" and \
+                f"{left.group(0)}/{right.group(0)}" in resolver.fractions:  # fmt: skip
+            stated_fraction |= {i, i + 1}
     for i, (node, token) in enumerate(zip(constants, tokens)):
-        expr = resolver.resolve(Fraction(token.group(0).replace(",", "")), f"step {expression.strip()!r}")
+        if i in stated_fraction:
+            expr = None
+        else:
+            expr = resolver.resolve(Fraction(token.group(0).replace(",", "")), f"step {expression.strip()!r}")
         literal_slots.append(expr)
         replacement = ast.parse(expr, mode="eval").body if expr is not None else node
         if i in percents:

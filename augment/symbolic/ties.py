@@ -48,8 +48,10 @@ class Step:
 class Resolver:
     """Ties each number of a solution to a variable, an earlier result or a constant."""
 
-    def __init__(self, variables, cues, constants, hundredths, question):
+    def __init__(self, variables, cues, constants, hundredths, question, factors=None):
         self.variables, self.cues, self.constants = variables, cues, constants
+        self.factors = factors or {}  # 1.2 -> 20 ("20% more"): a constant the percent makes
+        self.fractions: set[str] = set()  # fractions the question writes: "3/5"
         self.cues_text = "%" if re.search(r"%|percent", question, re.IGNORECASE) else ""
         self.hundredths = hundredths  # values stated as percents or cents: 25% may appear as 0.25
         self.steps: list[Step] = []
@@ -62,7 +64,7 @@ class Resolver:
     def resolve(self, value: Fraction, where: str) -> str | None:
         """An expression for `value`, or None to keep it as a literal constant."""
         variable = self.variables.get(value)
-        if variable and value in self.cues:
+        if variable and (value in self.cues or value in self.factors):
             self.frozen[variable] = value  # "2 friends ... twice a week": keep 2 fixed
             variable = None
         percent = self.variables.get(value * 100) if value * 100 in self.hundredths else None
@@ -80,6 +82,8 @@ class Resolver:
                     self.derived.setdefault(variable, latest)
             elif value in (self.constants - BARE_CONSTANTS) | self.cues:  # a constant could say it too
                 self.coincidences.append((latest, format_number(value)))
+            elif value in self.factors:  # "60 / 50 = 1.2" and the 1.2 of "20% more"
+                self.coincidences.append((latest, self._factor(value)))
             self.reads[latest] += 1
             return latest
         if variable and variable not in self.frozen:
@@ -88,7 +92,17 @@ class Resolver:
             return f"{percent} / 100"
         if value in self.constants or value in self.cues:
             return None
+        if value in self.factors:
+            factor = self._factor(value)
+            return factor if names_in(factor) else None
         raise TemplateSkip("unexplained-number", f"{format_number(value)} in {where}")
+
+    def _factor(self, value: Fraction) -> str:
+        """1.2 as the expression of the percent it comes from: "1 + n1 / 100"."""
+        percent = self.factors[value]
+        name = self.variables.get(percent)
+        sign = "+" if value > 1 else "-"
+        return f"1 {sign} {name} / 100" if name else format_number(value)
 
     def _tie_other_half(self, value: Fraction, latest: str) -> None:
         """`latest` is half of a quantity it was computed from: the other half reads the same."""
@@ -110,6 +124,11 @@ class Resolver:
     def settle(self) -> None:
         """Freeze stated numbers until every coincidence holds whatever the other numbers are."""
         original = {name: value for value, name in self.variables.items()}
+        for step in self.steps:  # "Two of them are 2 minute videos ... 2+2+12": the count is the repetition
+            for count in _repetitions(step.expr):
+                name = self.variables.get(Fraction(count))
+                if name and name not in self.frozen:
+                    self.frozen[name] = Fraction(count)
         for left, right in self.coincidences:
             if self.reads[left] < 2:  # read once, it is that result: a constant there would leave it unused
                 continue
@@ -139,6 +158,22 @@ class Resolver:
             raise TemplateSkip("ambiguous-number", "circular ties")
 
         return substitute
+
+
+def _repetitions(expr: str) -> set[int]:
+    """How often a sum repeats one term ("n2 + n2 + n3": 2): a count the solution writes by repeating."""
+    counts = set()
+    for node in ast.walk(ast.parse(expr, mode="eval")):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            terms, stack = [], [node]
+            while stack:  # the terms of the whole sum, however it is bracketed
+                item = stack.pop()
+                if isinstance(item, ast.BinOp) and isinstance(item.op, ast.Add):
+                    stack += [item.left, item.right]
+                else:
+                    terms.append(ast.dump(item))
+            counts |= {n for n in Counter(terms).values() if n > 1}
+    return counts
 
 
 def _identical(left: str, right: str, original: dict[str, Fraction], frozen: set[str]) -> bool:
