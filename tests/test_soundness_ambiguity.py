@@ -5,6 +5,7 @@ test; the whole train split is checked through the shipped templates."""
 
 import json
 import lzma
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -16,6 +17,9 @@ from augment.symbolic.generator import SHIPPED
 from augment.symbolic.quantities import cue_constants, fraction_parts, question_quantities
 from augment.symbolic.template import TemplateSkip, derive_template
 from augment.symbolic.variants import hideable, invertible, renumber
+from filters.numbers import NUMBER_WORDS_RE, number_to_words, parse_number_words
+
+SLOT_RE = re.compile(r"\{[^{}]*\}")
 
 
 def compiled(question: str, answer: str) -> CompiledTemplate:
@@ -88,6 +92,16 @@ def test_sources_whose_prose_cannot_be_rederived_seed_nothing(train_rows):
     assert derive_template(kept["question"], kept["answer"])
 
 
+def test_number_words_in_the_solution_follow_their_numbers(train_rows):
+    """104: "During two days" in the solution follows the days; 40: "the other ten tickets" follows
+    the ten, and "those two tickets" keeps saying the same number as the discount it is tied to."""
+    for values, made in renumbered(train_rows[104]):
+        assert f"During {number_to_words(int(values['n3']))} days" in made.answer
+    for values, made in renumbered(train_rows[40]):
+        assert f"the other {number_to_words(int(values['n4']))} tickets" in made.answer
+        assert values["n2"] - values["n4"] == values["n1"] * values["n3"] / 100
+
+
 def test_backward_is_planned_only_where_it_can_hide_a_number():
     """`invertible` and `backward` choose the same numbers: one stated twice is never hidden."""
     question = "Tom packs 6 boxes with 6 apples each. How many apples does he pack?"
@@ -100,6 +114,14 @@ def shipped() -> list[tuple[int, CompiledTemplate]]:
     records = [json.loads(line) for line in lzma.decompress(SHIPPED.read_bytes()).decode().split("\n") if line]
     return [(r["row"], CompiledTemplate(parse_annotated(r["question_annotated"], r["answer_annotated"])))
             for r in records if r["skipped"] is None]  # fmt: skip
+
+
+def test_no_solution_keeps_a_number_word_its_variant_changes_over_the_train_split(shipped):
+    for row, template in shipped:
+        moving = {var.default for var in template.numbers.values() if len(var.array) > 1}
+        text = SLOT_RE.sub(" ", template.template.answer)
+        words = {parse_number_words(m.group(0)) for m in NUMBER_WORDS_RE.finditer(text)}
+        assert not moving & words, row
 
 
 def test_no_number_that_reads_as_a_fractions_part_varies_over_the_train_split(train_rows, shipped):

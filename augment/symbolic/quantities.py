@@ -94,6 +94,10 @@ _RELATIVES_RE = re.compile(
     rf"\b{_POSSESSIVE}{_RELATIVE}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:{_POSSESSIVE})?{_RELATIVE})*+(?!\s*,\s*(?-i:[A-Z]))",
     re.IGNORECASE)
 _RELATIVE_RE = re.compile(_RELATIVE, re.IGNORECASE)
+# A list of three or more things ("oranges, apples and watermelons"): a solution may count it.
+_ITEM = r"[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*){0,2}"
+_LIST_RE = re.compile(rf"\b{_ITEM}(?:,\s+{_ITEM})+,?\s+and\s+{_ITEM}")
+_WEEKDAY_RE = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
 _YEAR_CONTEXT_RE = re.compile(r"\b(?:in|of|since|until|by|year|from)\s*$", re.IGNORECASE)
 
 
@@ -195,6 +199,11 @@ def cue_constants(question: str) -> frozenset[Fraction]:
     people = len(find_names(question))
     if people > 1:
         values.add(F(people))
+    for match in _LIST_RE.finditer(question):  # "oranges, apples and watermelons": 3
+        values.add(F(len(re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(0)))))
+    days = {m.group(0).lower() for m in _WEEKDAY_RE.finditer(question)}
+    if len(days) > 1:  # "Monday ... Thursday": a solution may average over the days it names
+        values.add(F(len(days)))
     for match in _RELATIVES_RE.finditer(question):  # "him and his date": 2; "her mom, dad, grandma": 3, or 4 with her
         relatives = len(_RELATIVE_RE.findall(match.group(0)))
         values |= {F(relatives), F(relatives + 1)}

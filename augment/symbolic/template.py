@@ -36,7 +36,7 @@ from augment.symbolic.quantities import (
     question_quantities,
 )
 from augment.symbolic.relations import relation_conditions
-from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused
+from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused, repetitions
 from filters.arith import ExpressionError, evaluate_text
 from filters.calculator import (
     ANNOTATION_RE,
@@ -46,12 +46,16 @@ from filters.calculator import (
     prose_to_arithmetic,
     values_match,
 )
-from filters.numbers import decimal_places, format_number, parse_plain_number
+from filters.numbers import NUMBER_WORDS_RE, decimal_places, format_number, number_to_words, parse_number_words, parse_plain_number
 
 # Numbers in solution prose: glued units allowed ("7kg"); ordinals ("3rd") and clock times not.
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _PROSE_NUMBER_RE = re.compile(rf"(?<![\w.:]){_NUMBER}(?!(?:st|nd|rd|th)\b)(?![\d:]|\.\d|,\d{{3}})")
 _PROSE_FRACTION_RE = re.compile(r"(?<![\w./])(\d+)/(\d+)(?![\d/]|\.\d|\s*[-+*/x×=])")
+# "two-thirds" is a fraction, but "four half dozen" and "two quarter-pounders" are counts.
+_FRACTION_WORD_RE = re.compile(
+    r"[\s-]+(?:half|halves|thirds?|quarters?|fourths?|fifths?|sixths?|eighths?|tenths?)\b(?![\s-]*(?:dozen|pound))",
+    re.IGNORECASE)
 _LITERAL_RE = re.compile(rf"(?<![\d.]){_NUMBER}")
 _SLOT_RE = re.compile(r"\{([^{}]+)\}")
 
@@ -81,9 +85,10 @@ _PROSE_ARITHMETIC_RE = re.compile(rf"(?<![\w.]){_TERM}(?:\s*[-+*/×x]\s*{_TERM})
 
 
 # Algebra in the prose ("Let w be ...", "w-20+10 = w-10", "2x = 30"): it holds only for the source's numbers.
+# A unit letter after a number ("200g + 100g", "200 m + 200 m", "3*40A") is not a variable.
 _PROSE_ALGEBRA_RE = re.compile(
-    r"(?<![\w'’.$/])[a-wyzA-HJ-WYZ]\s*[-+*/=]\s*[\d(]|[\d)]\s*[-+*/=]\s*[a-wyzA-HJ-WYZ](?![\w'’])"
-    r"|(?<![\w'’.])\d+[a-zA-Z](?![\w'’])\s*[-+*/=]|\b[Ll]et\s+[a-zA-Z]\s+(?:be|=|equal|represent)")
+    r"(?<![\w'’.$/&])(?<!\d\s)(?<!sq\s)[a-wyzA-HJ-WYZ]\s*[-+*/=]\s*[\d(]|[\d)]\s*[-+*=]\s*[a-wyzA-HJ-WYZ](?![\w'’&])"
+    r"|(?<![\w'’.])\d+(?![gmsAlLhkVWM]\b)[a-zA-Z](?![\w'’])\s*[-+*/=]|\b[Ll]et\s+[a-zA-Z]\s+(?:be|=|equal|represent)")
 # "2/5 times fewer" reads two ways (2/5 of it, or 3/5 of it), and sources do not agree which.
 _TIMES_FEWER_RE = re.compile(r"\btimes\s+(?:fewer|less)\b", re.IGNORECASE)
 
@@ -112,8 +117,8 @@ def derive_template(question: str, answer: str) -> Template:
     constants = set(implied_constants(question, stated))
     hundredths = {q.value for q in quantities if q.percent or q.cents}
     # A part of a stated fraction ("the 5 of 1/5") may be read alone: a stated number equal to it is frozen.
-    cues = cue_constants(question) | fraction_parts(stated)
-    resolver = Resolver(variables, cues, constants, hundredths, question, percent_factors(stated))
+    resolver = Resolver(variables, cue_constants(question), constants, hundredths, question, percent_factors(stated),
+                        fraction_parts(stated))
     resolver.fractions = {q.text for q in stated if "/" in q.text and not q.word}
     ordinals = ordinal_values(question)  # "play 8 rounds ... in the sixth round": 5 and 6 stay
     resolver.frozen |= {name: value for value, name in variables.items() if {value, value + 1} & ordinals}
@@ -206,6 +211,16 @@ def _template_line(line: str, resolver: Resolver) -> str:
             expr = resolver.resolve(value, f"solution text {line.strip()[:50]!r}")
         if expr is not None:
             edits.append((match.start(), match.end(), _slot(expr, match.group(0))))
+    for match in NUMBER_WORDS_RE.finditer(blanked):  # "the other ten tickets": a word says a number too
+        value = parse_number_words(match.group(0))
+        if value is None or value < 2 or _FRACTION_WORD_RE.match(blanked, match.end()):
+            continue
+        try:
+            expr = resolver.resolve(Fraction(value), f"solution text {line.strip()[:50]!r}")
+        except TemplateSkip:  # a word nothing explains ("two ways to see it") is not a quantity
+            continue
+        if expr is not None:
+            edits.append((match.start(), match.end(), "{" + expr + ":words}"))
     walled = ANNOTATION_RE.sub(lambda m: "#" * len(m.group(0)), line)  # no match runs into an annotation
     for match in _PROSE_ARITHMETIC_RE.finditer(walled):
         if not any(s <= match.start() < e for s, e in covered) and not _still_holds(match.group(0), resolver):
@@ -278,6 +293,7 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
     constants = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Constant)), key=lambda n: n.col_offset)
     if len(constants) != len(tokens):
         raise TemplateSkip("unusual-annotation", expression.strip())
+    resolver.repeats |= repetitions(tree)
     edits, mapping, literal_slots = [], {}, []
     stated_fraction = set()  # "3/5*35" with "3/5" in the question: the 3 and the 5 are that fraction
     for i, (left, right) in enumerate(zip(tokens, tokens[1:])):
@@ -333,6 +349,8 @@ def _rewrite_slot(content: str, substitute) -> str:
     expr = substitute(expr)
     if names_in(expr):
         return "{" + expr + (f":{fmt}" if fmt else "") + "}"
+    if fmt == "words":
+        return number_to_words(int(evaluate_text(expr)))
     return format_number(evaluate_text(expr), 2 if fmt == ".2f" else None, commas=fmt == ",")
 
 

@@ -48,10 +48,12 @@ class Step:
 class Resolver:
     """Ties each number of a solution to a variable, an earlier result or a constant."""
 
-    def __init__(self, variables, cues, constants, hundredths, question, factors=None):
+    def __init__(self, variables, cues, constants, hundredths, question, factors=None, parts=frozenset()):
         self.variables, self.cues, self.constants = variables, cues, constants
+        self.parts = parts  # the parts of the question's fractions: 5 and 3 of "3/5"
         self.factors = factors or {}  # 1.2 -> 20 ("20% more"): a constant the percent makes
         self.fractions: set[str] = set()  # fractions the question writes: "3/5"
+        self.repeats: set[int] = set()  # how often a written sum repeats a number: 2 for "2+2+12"
         self.cues_text = "%" if re.search(r"%|percent", question, re.IGNORECASE) else ""
         self.hundredths = hundredths  # values stated as percents or cents: 25% may appear as 0.25
         self.steps: list[Step] = []
@@ -64,7 +66,7 @@ class Resolver:
     def resolve(self, value: Fraction, where: str) -> str | None:
         """An expression for `value`, or None to keep it as a literal constant."""
         variable = self.variables.get(value)
-        if variable and (value in self.cues or value in self.factors):
+        if variable and (value in self.cues or value in self.parts or value in self.factors):
             self.frozen[variable] = value  # "2 friends ... twice a week": keep 2 fixed
             variable = None
         percent = self.variables.get(value * 100) if value * 100 in self.hundredths else None
@@ -124,11 +126,10 @@ class Resolver:
     def settle(self) -> None:
         """Freeze stated numbers until every coincidence holds whatever the other numbers are."""
         original = {name: value for value, name in self.variables.items()}
-        for step in self.steps:  # "Two of them are 2 minute videos ... 2+2+12": the count is the repetition
-            for count in _repetitions(step.expr):
-                name = self.variables.get(Fraction(count))
-                if name and name not in self.frozen:
-                    self.frozen[name] = Fraction(count)
+        for count in self.repeats:  # "Two of them are 2 minute videos ... 2+2+12": the count is the repetition
+            name = self.variables.get(Fraction(count))
+            if name and name not in self.frozen:
+                self.frozen[name] = Fraction(count)
         for left, right in self.coincidences:
             if self.reads[left] < 2:  # read once, it is that result: a constant there would leave it unused
                 continue
@@ -160,20 +161,16 @@ class Resolver:
         return substitute
 
 
-def _repetitions(expr: str) -> set[int]:
-    """How often a sum repeats one term ("n2 + n2 + n3": 2): a count the solution writes by repeating."""
-    counts = set()
-    for node in ast.walk(ast.parse(expr, mode="eval")):
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            terms, stack = [], [node]
-            while stack:  # the terms of the whole sum, however it is bracketed
-                item = stack.pop()
-                if isinstance(item, ast.BinOp) and isinstance(item.op, ast.Add):
-                    stack += [item.left, item.right]
-                else:
-                    terms.append(ast.dump(item))
-            counts |= {n for n in Counter(terms).values() if n > 1}
-    return counts
+def repetitions(tree: ast.expr) -> set[int]:
+    """How often a written sum repeats one number ("2+2+12": 2): a count the solution writes by repeating."""
+    terms, stack = [], [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.BinOp) and isinstance(item.op, ast.Add):
+            stack += [item.left, item.right]
+        elif isinstance(item, ast.Constant):
+            terms.append(item.value)
+    return {n for n in Counter(terms).values() if n > 1}
 
 
 def _identical(left: str, right: str, original: dict[str, Fraction], frozen: set[str]) -> bool:
