@@ -21,11 +21,13 @@ import ast
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import pairwise
 
-from augment.symbolic.expressions import evaluate_exact, names_in
+from augment.symbolic.expressions import names_in
 from augment.symbolic.limits import oversized
 from augment.symbolic.magnitudes import plausible_domain
 from augment.symbolic.names import GENDER, find_names, name_pattern
+from augment.symbolic.prose import LITERAL_RE, NUMBER, PROSE_ARITHMETIC_RE, readable_prose, still_holds
 from augment.symbolic.quantities import (
     Quantity,
     cue_constants,
@@ -46,17 +48,22 @@ from filters.calculator import (
     prose_to_arithmetic,
     values_match,
 )
-from filters.numbers import NUMBER_WORDS_RE, decimal_places, format_number, number_to_words, parse_number_words, parse_plain_number
+from filters.numbers import (
+    NUMBER_WORDS_RE,
+    decimal_places,
+    format_number,
+    number_to_words,
+    parse_number_words,
+    parse_plain_number,
+)
 
 # Numbers in solution prose: glued units allowed ("7kg"); ordinals ("3rd") and clock times not.
-_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
-_PROSE_NUMBER_RE = re.compile(rf"(?<![\w.:]){_NUMBER}(?!(?:st|nd|rd|th)\b)(?![\d:]|\.\d|,\d{{3}})")
+_PROSE_NUMBER_RE = re.compile(rf"(?<![\w.:]){NUMBER}(?!(?:st|nd|rd|th)\b)(?![\d:]|\.\d|,\d{{3}})")
 _PROSE_FRACTION_RE = re.compile(r"(?<![\w./])(\d+)/(\d+)(?![\d/]|\.\d|\s*[-+*/x×=])")
 # "two-thirds" is a fraction, but "four half dozen" and "two quarter-pounders" are counts.
 _FRACTION_WORD_RE = re.compile(
     r"[\s-]+(?:half|halves|thirds?|quarters?|fourths?|fifths?|sixths?|eighths?|tenths?)\b(?![\s-]*(?:dozen|pound))",
     re.IGNORECASE)
-_LITERAL_RE = re.compile(rf"(?<![\d.]){_NUMBER}")
 _SLOT_RE = re.compile(r"\{([^{}]+)\}")
 
 
@@ -76,23 +83,6 @@ class Template:
     answer_expr: str = ""
 
 
-# Prose fractions written as one character: "(½)*6=3" is arithmetic like any other.
-_VULGAR = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅛": "1/8"}
-_VULGAR_RE = re.compile(rf"(?<!\d)[{''.join(_VULGAR)}]")
-# Numeric arithmetic in prose: "(1/2)*6=3", "12 x 10 = 120" (algebra with letters is not this).
-_TERM = r"\(*\$?\d[\d.,]*\)*"
-_PROSE_ARITHMETIC_RE = re.compile(rf"(?<![\w.]){_TERM}(?:\s*[-+*/×x]\s*{_TERM})+\s*=\s*\$?\.?\d")
-
-
-# Algebra in the prose ("Let w be ...", "w-20+10 = w-10", "2x = 30"): it holds only for the source's numbers.
-# A unit letter after a number ("200g + 100g", "200 m + 200 m", "3*40A") is not a variable.
-_PROSE_ALGEBRA_RE = re.compile(
-    r"(?<![\w'’.$/&])(?<!\d\s)(?<!sq\s)[a-wyzA-HJ-WYZ]\s*[-+*/=]\s*[\d(]|[\d)]\s*[-+*=]\s*[a-wyzA-HJ-WYZ](?![\w'’&])"
-    r"|(?<![\w'’.])\d+(?![gmsAlLhkVWM]\b)[a-zA-Z](?![\w'’])\s*[-+*/=]|\b[Ll]et\s+[a-zA-Z]\s+(?:be|=|equal|represent)")
-# "2/5 times fewer" reads two ways (2/5 of it, or 3/5 of it), and sources do not agree which.
-_TIMES_FEWER_RE = re.compile(r"\btimes\s+(?:fewer|less)\b", re.IGNORECASE)
-
-
 def derive_template(question: str, answer: str) -> Template:
     """The template of one problem, or TemplateSkip with the reason it has none."""
     too_large = oversized(question, answer)  # derivation's cost grows with size: cap it before any work
@@ -100,12 +90,7 @@ def derive_template(question: str, answer: str) -> Template:
         raise TemplateSkip("source-too-large", too_large)
     if any(c in question + answer for c in "{}"):
         raise TemplateSkip("braces-in-text")
-    answer = _VULGAR_RE.sub(lambda m: _VULGAR[m.group(0)], answer)
-    algebra = _PROSE_ALGEBRA_RE.search(ANNOTATION_RE.sub(" ", answer))
-    if algebra:
-        raise TemplateSkip("prose-algebra", algebra.group(0))
-    if _TIMES_FEWER_RE.search(question):
-        raise TemplateSkip("ambiguous-wording", "times fewer")
+    answer = readable_prose(question, answer)
     check = check_solution(answer, question)
     if not check.ok:
         raise TemplateSkip(f"source-{check.code.split(':')[1]}", check.detail)
@@ -183,7 +168,7 @@ def _template_line(line: str, resolver: Resolver) -> str:
         slots_by_start[span[0]] = literal_slots + [resolver.steps[-1].expr]
     covered = [span for span, *_ in steps]
     for eq, annotation in echoes:
-        repeated = list(_LITERAL_RE.finditer(eq.expression)) + [re.search(_NUMBER, eq.value)]
+        repeated = list(LITERAL_RE.finditer(eq.expression)) + [re.search(NUMBER, eq.value)]
         slots = slots_by_start.get(annotation.start(), [])
         if len(repeated) == len(slots):
             starts = [eq.expression_start] * (len(repeated) - 1) + [eq.value_start]
@@ -222,8 +207,8 @@ def _template_line(line: str, resolver: Resolver) -> str:
         if expr is not None:
             edits.append((match.start(), match.end(), "{" + expr + ":words}"))
     walled = ANNOTATION_RE.sub(lambda m: "#" * len(m.group(0)), line)  # no match runs into an annotation
-    for match in _PROSE_ARITHMETIC_RE.finditer(walled):
-        if not any(s <= match.start() < e for s, e in covered) and not _still_holds(match.group(0), resolver):
+    for match in PROSE_ARITHMETIC_RE.finditer(walled):
+        if not any(s <= match.start() < e for s, e in covered) and not still_holds(match.group(0), resolver):
             raise TemplateSkip("unparsed-prose-arithmetic", line.strip()[:60])
     last_start = len(line) + 1
     for start, end, replacement in sorted(set(edits), reverse=True):
@@ -233,33 +218,11 @@ def _template_line(line: str, resolver: Resolver) -> str:
     return line
 
 
-def _still_holds(text: str, resolver: Resolver) -> bool:
-    """Prose arithmetic the annotations missed ("(1/2)*6=3", "28 / 1/5 = 28 * 5 = 140") stays true
-    with its numbers tied: every side agrees at the original values and at shifted ones."""
-    sides = []
-    for side in text.replace("$", "").replace(",", "").replace("×", "*").replace("x", "*").split("="):
-        tokens = list(_LITERAL_RE.finditer(side))
-        for token in reversed(tokens):
-            expr = resolver.resolve(Fraction(token.group(0)), f"solution text {text!r}")
-            side = side[: token.start()] + f"({expr or token.group(0)})" + side[token.end() :]
-        sides.append(side)
-    original = {name: value for value, name in resolver.variables.items()}
-    shifted = {name: value + 1 + i for i, (name, value) in enumerate(sorted(original.items()))}
-    for values in (original, shifted):
-        try:
-            results = {evaluate_exact(side, values) for side in sides}
-        except (ExpressionError, ZeroDivisionError, SyntaxError):
-            return False
-        if len(results) != 1:
-            return False
-    return True
-
-
 def _repeats(eq, annotation: re.Match) -> bool:
     """The prose says the annotation's computation again, number for number."""
     expression = annotation.group(1).rpartition("=")[0]
-    said = [Fraction(m.group(0).replace(",", "")) for m in _LITERAL_RE.finditer(eq.expression)]
-    return said == [Fraction(m.group(0).replace(",", "")) for m in _LITERAL_RE.finditer(expression)]
+    said = [Fraction(m.group(0).replace(",", "")) for m in LITERAL_RE.finditer(eq.expression)]
+    return said == [Fraction(m.group(0).replace(",", "")) for m in LITERAL_RE.finditer(expression)]
 
 
 def _annotated_value(annotation: re.Match) -> Fraction | None:
@@ -280,7 +243,7 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
 
     Returns the edits and, per number of the expression, its slot expression (None: constant).
     """
-    tokens = list(_LITERAL_RE.finditer(expression))
+    tokens = list(LITERAL_RE.finditer(expression))
     percents = {i for i, token in enumerate(tokens) if _is_percent(expression, token)}
     clean = prose_to_arithmetic(expression).replace("$", " ").replace(",", "").replace("x", "*")
     clean = clean.replace("%", " ").strip()
@@ -296,7 +259,7 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
     resolver.repeats |= repetitions(tree)
     edits, mapping, literal_slots = [], {}, []
     stated_fraction = set()  # "3/5*35" with "3/5" in the question: the 3 and the 5 are that fraction
-    for i, (left, right) in enumerate(zip(tokens, tokens[1:])):
+    for i, (left, right) in enumerate(pairwise(tokens)):
         if expression[left.end() : right.start()].strip() == "/" and \
                 f"{left.group(0)}/{right.group(0)}" in resolver.fractions:  # fmt: skip
             stated_fraction |= {i, i + 1}
@@ -313,7 +276,7 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
             mapping[id(node)] = replacement
         if expr is not None:
             edits.append((expr_start + token.start(), expr_start + token.end(), _slot(expr, token.group(0))))
-    number = re.search(r"-?" + _NUMBER, written)
+    number = re.search(r"-?" + NUMBER, written)
     if number is None:
         raise TemplateSkip("unusual-annotation", written)
 
