@@ -85,6 +85,19 @@ _FIXED_AFTER_RE = re.compile(
     r"^\s+(?:hands?|arms?|legs?|eyes?|ears?|feet|wings?|heads?|fingers?|toes?)\s+(?:per|each|a|an|on)\b"
     r"|^(?:\s+[a-z-]+){1,4}\s*:\s*[\w -]+(?:,\s*[\w -]+)+",  # "4 species of trees: oak, pine, ...": a listed count
     re.IGNORECASE)
+# People a question implies without a number ("his date", "her mom, dad, grandma"): a solution counts
+# them. A relative named right after ("her husband, Randy") is one of the named people instead.
+_RELATIVE = (r"(?:mom|mum|mother|dad|father|grandma|grandmother|grandpa|grandfather|brother|sister|wife|husband|"
+             r"son|daughter|aunt|uncle|cousin|date|boyfriend|girlfriend|fianc[eé]e?|nephew|niece|roommate)\b(?!s\b|')")
+_POSSESSIVE = r"(?:his|her|my|their|your|our)\s+"
+_RELATIVES_RE = re.compile(
+    rf"\b{_POSSESSIVE}{_RELATIVE}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:{_POSSESSIVE})?{_RELATIVE})*+(?!\s*,\s*(?-i:[A-Z]))",
+    re.IGNORECASE)
+_RELATIVE_RE = re.compile(_RELATIVE, re.IGNORECASE)
+# A list of three or more things ("oranges, apples and watermelons"): a solution may count it.
+_ITEM = r"[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*){0,2}"
+_LIST_RE = re.compile(rf"\b{_ITEM}(?:,\s+{_ITEM})+,?\s+and\s+{_ITEM}")
+_WEEKDAY_RE = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
 _YEAR_CONTEXT_RE = re.compile(r"\b(?:in|of|since|until|by|year|from)\s*$", re.IGNORECASE)
 
 
@@ -113,9 +126,8 @@ def question_quantities(question: str) -> list[Quantity]:
         clock_or_ratio = question[start - 1 : start] == ":" or re.match(r":\d", question[end : end + 2])
         year = (mention.value.denominator == 1 and 1900 <= mention.value <= 2100 and not mention.money
                 and _YEAR_CONTEXT_RE.search(question[max(0, start - 8) : start]))
-        phrase = _FIXED_BEFORE_RE.search(question[max(0, start - 6) : start]) or _FIXED_AFTER_RE.match(question[end:])
         fixed = bool(mention.fraction or mention.value in (0, 1) or mention.value < 0 or clock_or_ratio or year
-                     or phrase)
+                     or _fixed_by_phrase(question, start, end))
         cents = bool(re.match(r"\s*cents?\b", question[end:]))
         found.append(
             Quantity(start, end, mention.value, number, not fixed, mention.money, mention.percent, cents=cents,
@@ -129,8 +141,7 @@ def question_quantities(question: str) -> list[Quantity]:
         denominator = _fraction_word_denominator(question[match.end() :])
         text = match.group(0) if denominator is None else f"{match.group(0)}/{denominator}"
         after = question[match.end() : match.end() + 10]
-        phrase = _FIXED_BEFORE_RE.search(question[max(0, match.start() - 6) : match.start()]) or _FIXED_AFTER_RE.match(
-            question[match.end() :])
+        phrase = _fixed_by_phrase(question, match.start(), match.end())
         found.append(Quantity(match.start(), match.end(), F(value), text,
                               value not in (0, 1) and denominator is None and not phrase,
                               percent=bool(re.match(r"\s*(?:%|percent)", after)),
@@ -139,6 +150,11 @@ def question_quantities(question: str) -> list[Quantity]:
     for match in _ORDINAL_RE.finditer(question):  # "his 15th birthday": a stated value, not a variable
         found.append(Quantity(match.start(1), match.end(1), F(int(match.group(1))), match.group(1), False))
     return sorted(found, key=lambda q: q.start)
+
+
+def _fixed_by_phrase(question: str, start: int, end: int) -> bool:
+    """"the top 10", "5 hands per person", "4 species of trees: oak, pine, ...": the words fix the number."""
+    return bool(_FIXED_BEFORE_RE.search(question[max(0, start - 6) : start]) or _FIXED_AFTER_RE.match(question[end:]))
 
 
 def ordinal_values(question: str) -> frozenset[Fraction]:
@@ -183,17 +199,40 @@ def cue_constants(question: str) -> frozenset[Fraction]:
     people = len(find_names(question))
     if people > 1:
         values.add(F(people))
+    for match in _LIST_RE.finditer(question):  # "oranges, apples and watermelons": 3
+        values.add(F(len(re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(0)))))
+    days = {m.group(0).lower() for m in _WEEKDAY_RE.finditer(question)}
+    if len(days) > 1:  # "Monday ... Thursday": a solution may average over the days it names
+        values.add(F(len(days)))
+    for match in _RELATIVES_RE.finditer(question):  # "him and his date": 2; "her mom, dad, grandma": 3, or 4 with her
+        relatives = len(_RELATIVE_RE.findall(match.group(0)))
+        values |= {F(relatives), F(relatives + 1)}
     return frozenset(values)
 
 
-def implied_constants(question: str, stated: list[Quantity] | None = None) -> frozenset[Fraction]:
-    """Numbers a solution may write without computing them: the question's own numbers (and the
-    parts of its fractions: "2/5" allows 5 and 3), bare constants and what the wording implies."""
-    stated = question_quantities(question) if stated is None else stated
-    values = set(BARE_CONSTANTS) | {q.value for q in stated} | cue_constants(question)
+def fraction_parts(stated: list[Quantity]) -> frozenset[Fraction]:
+    """The parts of the question's fractions ("2/5" allows 2, 5 and 3): a solution may write them alone."""
+    values = set()
     for q in stated:
         if "/" in q.text:  # "2/5", or a word fraction "two/5"
             value = q.value if not q.word else q.value / int(q.text.rsplit("/", 1)[1])
             numerator, denominator = value.numerator, value.denominator
             values |= {F(numerator), F(denominator), F(denominator - numerator), value}
     return frozenset(values)
+
+
+def percent_factors(stated: list[Quantity]) -> dict[Fraction, Fraction]:
+    """1.2 for "20% more" and 0.8 for "20% off": factor -> the stated percent it comes from."""
+    factors = {}
+    for q in stated:
+        if q.percent and 0 < q.value < 100:
+            factors.setdefault(1 + q.value / 100, q.value)
+            factors.setdefault(1 - q.value / 100, q.value)
+    return factors
+
+
+def implied_constants(question: str, stated: list[Quantity] | None = None) -> frozenset[Fraction]:
+    """Numbers a solution may write without computing them: the question's own numbers (and the
+    parts of its fractions: "2/5" allows 5 and 3), bare constants and what the wording implies."""
+    stated = question_quantities(question) if stated is None else stated
+    return frozenset(set(BARE_CONSTANTS) | {q.value for q in stated} | cue_constants(question) | fraction_parts(stated))

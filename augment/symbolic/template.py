@@ -21,20 +21,24 @@ import ast
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import pairwise
 
-from augment.symbolic.expressions import evaluate_exact, names_in
+from augment.symbolic.expressions import names_in
 from augment.symbolic.limits import oversized
 from augment.symbolic.magnitudes import plausible_domain
 from augment.symbolic.names import GENDER, find_names, name_pattern
+from augment.symbolic.prose import LITERAL_RE, NUMBER, PROSE_ARITHMETIC_RE, readable_prose, still_holds
 from augment.symbolic.quantities import (
     Quantity,
     cue_constants,
+    fraction_parts,
     implied_constants,
     ordinal_values,
+    percent_factors,
     question_quantities,
 )
 from augment.symbolic.relations import relation_conditions
-from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused
+from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused, repetitions
 from filters.arith import ExpressionError, evaluate_text
 from filters.calculator import (
     ANNOTATION_RE,
@@ -44,13 +48,22 @@ from filters.calculator import (
     prose_to_arithmetic,
     values_match,
 )
-from filters.numbers import decimal_places, format_number, parse_plain_number
+from filters.numbers import (
+    NUMBER_WORDS_RE,
+    decimal_places,
+    format_number,
+    number_to_words,
+    parse_number_words,
+    parse_plain_number,
+)
 
 # Numbers in solution prose: glued units allowed ("7kg"); ordinals ("3rd") and clock times not.
-_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
-_PROSE_NUMBER_RE = re.compile(rf"(?<![\w.:]){_NUMBER}(?!(?:st|nd|rd|th)\b)(?![\d:]|\.\d|,\d{{3}})")
+_PROSE_NUMBER_RE = re.compile(rf"(?<![\w.:]){NUMBER}(?!(?:st|nd|rd|th)\b)(?![\d:]|\.\d|,\d{{3}})")
 _PROSE_FRACTION_RE = re.compile(r"(?<![\w./])(\d+)/(\d+)(?![\d/]|\.\d|\s*[-+*/x×=])")
-_LITERAL_RE = re.compile(rf"(?<![\d.]){_NUMBER}")
+# "two-thirds" is a fraction, but "four half dozen" and "two quarter-pounders" are counts.
+_FRACTION_WORD_RE = re.compile(
+    r"[\s-]+(?:half|halves|thirds?|quarters?|fourths?|fifths?|sixths?|eighths?|tenths?)\b(?![\s-]*(?:dozen|pound))",
+    re.IGNORECASE)
 _SLOT_RE = re.compile(r"\{([^{}]+)\}")
 
 
@@ -70,14 +83,6 @@ class Template:
     answer_expr: str = ""
 
 
-# Prose fractions written as one character: "(½)*6=3" is arithmetic like any other.
-_VULGAR = {"½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅛": "1/8"}
-_VULGAR_RE = re.compile(rf"(?<!\d)[{''.join(_VULGAR)}]")
-# Numeric arithmetic in prose: "(1/2)*6=3", "12 x 10 = 120" (algebra with letters is not this).
-_TERM = r"\(*\$?\d[\d.,]*\)*"
-_PROSE_ARITHMETIC_RE = re.compile(rf"(?<![\w.]){_TERM}(?:\s*[-+*/×x]\s*{_TERM})+\s*=\s*\$?\.?\d")
-
-
 def derive_template(question: str, answer: str) -> Template:
     """The template of one problem, or TemplateSkip with the reason it has none."""
     too_large = oversized(question, answer)  # derivation's cost grows with size: cap it before any work
@@ -85,7 +90,7 @@ def derive_template(question: str, answer: str) -> Template:
         raise TemplateSkip("source-too-large", too_large)
     if any(c in question + answer for c in "{}"):
         raise TemplateSkip("braces-in-text")
-    answer = _VULGAR_RE.sub(lambda m: _VULGAR[m.group(0)], answer)
+    answer = readable_prose(question, answer)
     check = check_solution(answer, question)
     if not check.ok:
         raise TemplateSkip(f"source-{check.code.split(':')[1]}", check.detail)
@@ -96,7 +101,10 @@ def derive_template(question: str, answer: str) -> Template:
         variables.setdefault(quantity.value, f"n{len(variables) + 1}")
     constants = set(implied_constants(question, stated))
     hundredths = {q.value for q in quantities if q.percent or q.cents}
-    resolver = Resolver(variables, cue_constants(question), constants, hundredths, question)
+    # A part of a stated fraction ("the 5 of 1/5") may be read alone: a stated number equal to it is frozen.
+    resolver = Resolver(variables, cue_constants(question), constants, hundredths, question, percent_factors(stated),
+                        fraction_parts(stated))
+    resolver.fractions = {q.text for q in stated if "/" in q.text and not q.word}
     ordinals = ordinal_values(question)  # "play 8 rounds ... in the sixth round": 5 and 6 stay
     resolver.frozen |= {name: value for value, name in variables.items() if {value, value + 1} & ordinals}
     lines = [line if FINAL_RE.match(line) else _template_line(line, resolver) for line in answer.split("\n")]
@@ -160,7 +168,7 @@ def _template_line(line: str, resolver: Resolver) -> str:
         slots_by_start[span[0]] = literal_slots + [resolver.steps[-1].expr]
     covered = [span for span, *_ in steps]
     for eq, annotation in echoes:
-        repeated = list(_LITERAL_RE.finditer(eq.expression)) + [re.search(_NUMBER, eq.value)]
+        repeated = list(LITERAL_RE.finditer(eq.expression)) + [re.search(NUMBER, eq.value)]
         slots = slots_by_start.get(annotation.start(), [])
         if len(repeated) == len(slots):
             starts = [eq.expression_start] * (len(repeated) - 1) + [eq.value_start]
@@ -188,9 +196,19 @@ def _template_line(line: str, resolver: Resolver) -> str:
             expr = resolver.resolve(value, f"solution text {line.strip()[:50]!r}")
         if expr is not None:
             edits.append((match.start(), match.end(), _slot(expr, match.group(0))))
+    for match in NUMBER_WORDS_RE.finditer(blanked):  # "the other ten tickets": a word says a number too
+        value = parse_number_words(match.group(0))
+        if value is None or value < 2 or _FRACTION_WORD_RE.match(blanked, match.end()):
+            continue
+        try:
+            expr = resolver.resolve(Fraction(value), f"solution text {line.strip()[:50]!r}")
+        except TemplateSkip:  # a word nothing explains ("two ways to see it") is not a quantity
+            continue
+        if expr is not None:
+            edits.append((match.start(), match.end(), "{" + expr + ":words}"))
     walled = ANNOTATION_RE.sub(lambda m: "#" * len(m.group(0)), line)  # no match runs into an annotation
-    for match in _PROSE_ARITHMETIC_RE.finditer(walled):
-        if not any(s <= match.start() < e for s, e in covered) and not _still_holds(match.group(0), resolver):
+    for match in PROSE_ARITHMETIC_RE.finditer(walled):
+        if not any(s <= match.start() < e for s, e in covered) and not still_holds(match.group(0), resolver):
             raise TemplateSkip("unparsed-prose-arithmetic", line.strip()[:60])
     last_start = len(line) + 1
     for start, end, replacement in sorted(set(edits), reverse=True):
@@ -200,33 +218,11 @@ def _template_line(line: str, resolver: Resolver) -> str:
     return line
 
 
-def _still_holds(text: str, resolver: Resolver) -> bool:
-    """Prose arithmetic the annotations missed ("(1/2)*6=3", "28 / 1/5 = 28 * 5 = 140") stays true
-    with its numbers tied: every side agrees at the original values and at shifted ones."""
-    sides = []
-    for side in text.replace("$", "").replace(",", "").replace("×", "*").replace("x", "*").split("="):
-        tokens = list(_LITERAL_RE.finditer(side))
-        for token in reversed(tokens):
-            expr = resolver.resolve(Fraction(token.group(0)), f"solution text {text!r}")
-            side = side[: token.start()] + f"({expr or token.group(0)})" + side[token.end() :]
-        sides.append(side)
-    original = {name: value for value, name in resolver.variables.items()}
-    shifted = {name: value + 1 + i for i, (name, value) in enumerate(sorted(original.items()))}
-    for values in (original, shifted):
-        try:
-            results = {evaluate_exact(side, values) for side in sides}
-        except (ExpressionError, ZeroDivisionError, SyntaxError):
-            return False
-        if len(results) != 1:
-            return False
-    return True
-
-
 def _repeats(eq, annotation: re.Match) -> bool:
     """The prose says the annotation's computation again, number for number."""
     expression = annotation.group(1).rpartition("=")[0]
-    said = [Fraction(m.group(0).replace(",", "")) for m in _LITERAL_RE.finditer(eq.expression)]
-    return said == [Fraction(m.group(0).replace(",", "")) for m in _LITERAL_RE.finditer(expression)]
+    said = [Fraction(m.group(0).replace(",", "")) for m in LITERAL_RE.finditer(eq.expression)]
+    return said == [Fraction(m.group(0).replace(",", "")) for m in LITERAL_RE.finditer(expression)]
 
 
 def _annotated_value(annotation: re.Match) -> Fraction | None:
@@ -247,7 +243,7 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
 
     Returns the edits and, per number of the expression, its slot expression (None: constant).
     """
-    tokens = list(_LITERAL_RE.finditer(expression))
+    tokens = list(LITERAL_RE.finditer(expression))
     percents = {i for i, token in enumerate(tokens) if _is_percent(expression, token)}
     clean = prose_to_arithmetic(expression).replace("$", " ").replace(",", "").replace("x", "*")
     clean = clean.replace("%", " ").strip()
@@ -260,9 +256,18 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
     constants = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Constant)), key=lambda n: n.col_offset)
     if len(constants) != len(tokens):
         raise TemplateSkip("unusual-annotation", expression.strip())
+    resolver.repeats |= repetitions(tree)
     edits, mapping, literal_slots = [], {}, []
+    stated_fraction = set()  # "3/5*35" with "3/5" in the question: the 3 and the 5 are that fraction
+    for i, (left, right) in enumerate(pairwise(tokens)):
+        if expression[left.end() : right.start()].strip() == "/" and \
+                f"{left.group(0)}/{right.group(0)}" in resolver.fractions:  # fmt: skip
+            stated_fraction |= {i, i + 1}
     for i, (node, token) in enumerate(zip(constants, tokens)):
-        expr = resolver.resolve(Fraction(token.group(0).replace(",", "")), f"step {expression.strip()!r}")
+        if i in stated_fraction:
+            expr = None
+        else:
+            expr = resolver.resolve(Fraction(token.group(0).replace(",", "")), f"step {expression.strip()!r}")
         literal_slots.append(expr)
         replacement = ast.parse(expr, mode="eval").body if expr is not None else node
         if i in percents:
@@ -271,7 +276,7 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
             mapping[id(node)] = replacement
         if expr is not None:
             edits.append((expr_start + token.start(), expr_start + token.end(), _slot(expr, token.group(0))))
-    number = re.search(r"-?" + _NUMBER, written)
+    number = re.search(r"-?" + NUMBER, written)
     if number is None:
         raise TemplateSkip("unusual-annotation", written)
 
@@ -307,6 +312,8 @@ def _rewrite_slot(content: str, substitute) -> str:
     expr = substitute(expr)
     if names_in(expr):
         return "{" + expr + (f":{fmt}" if fmt else "") + "}"
+    if fmt == "words":
+        return number_to_words(int(evaluate_text(expr)))
     return format_number(evaluate_text(expr), 2 if fmt == ".2f" else None, commas=fmt == ",")
 
 

@@ -48,8 +48,12 @@ class Step:
 class Resolver:
     """Ties each number of a solution to a variable, an earlier result or a constant."""
 
-    def __init__(self, variables, cues, constants, hundredths, question):
+    def __init__(self, variables, cues, constants, hundredths, question, factors=None, parts=frozenset()):
         self.variables, self.cues, self.constants = variables, cues, constants
+        self.parts = parts  # the parts of the question's fractions: 5 and 3 of "3/5"
+        self.factors = factors or {}  # 1.2 -> 20 ("20% more"): a constant the percent makes
+        self.fractions: set[str] = set()  # fractions the question writes: "3/5"
+        self.repeats: set[int] = set()  # how often a written sum repeats a number: 2 for "2+2+12"
         self.cues_text = "%" if re.search(r"%|percent", question, re.IGNORECASE) else ""
         self.hundredths = hundredths  # values stated as percents or cents: 25% may appear as 0.25
         self.steps: list[Step] = []
@@ -62,7 +66,7 @@ class Resolver:
     def resolve(self, value: Fraction, where: str) -> str | None:
         """An expression for `value`, or None to keep it as a literal constant."""
         variable = self.variables.get(value)
-        if variable and value in self.cues:
+        if variable and (value in self.cues or value in self.parts or value in self.factors):
             self.frozen[variable] = value  # "2 friends ... twice a week": keep 2 fixed
             variable = None
         percent = self.variables.get(value * 100) if value * 100 in self.hundredths else None
@@ -80,6 +84,8 @@ class Resolver:
                     self.derived.setdefault(variable, latest)
             elif value in (self.constants - BARE_CONSTANTS) | self.cues:  # a constant could say it too
                 self.coincidences.append((latest, format_number(value)))
+            elif value in self.factors:  # "60 / 50 = 1.2" and the 1.2 of "20% more"
+                self.coincidences.append((latest, self._factor(value)))
             self.reads[latest] += 1
             return latest
         if variable and variable not in self.frozen:
@@ -88,7 +94,17 @@ class Resolver:
             return f"{percent} / 100"
         if value in self.constants or value in self.cues:
             return None
+        if value in self.factors:
+            factor = self._factor(value)
+            return factor if names_in(factor) else None
         raise TemplateSkip("unexplained-number", f"{format_number(value)} in {where}")
+
+    def _factor(self, value: Fraction) -> str:
+        """1.2 as the expression of the percent it comes from: "1 + n1 / 100"."""
+        percent = self.factors[value]
+        name = self.variables.get(percent)
+        sign = "+" if value > 1 else "-"
+        return f"1 {sign} {name} / 100" if name else format_number(value)
 
     def _tie_other_half(self, value: Fraction, latest: str) -> None:
         """`latest` is half of a quantity it was computed from: the other half reads the same."""
@@ -110,6 +126,10 @@ class Resolver:
     def settle(self) -> None:
         """Freeze stated numbers until every coincidence holds whatever the other numbers are."""
         original = {name: value for value, name in self.variables.items()}
+        for count in self.repeats:  # "Two of them are 2 minute videos ... 2+2+12": the count is the repetition
+            name = self.variables.get(Fraction(count))
+            if name and name not in self.frozen:
+                self.frozen[name] = Fraction(count)
         for left, right in self.coincidences:
             if self.reads[left] < 2:  # read once, it is that result: a constant there would leave it unused
                 continue
@@ -139,6 +159,18 @@ class Resolver:
             raise TemplateSkip("ambiguous-number", "circular ties")
 
         return substitute
+
+
+def repetitions(tree: ast.expr) -> set[int]:
+    """How often a written sum repeats one number ("2+2+12": 2): a count the solution writes by repeating."""
+    terms, stack = [], [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.BinOp) and isinstance(item.op, ast.Add):
+            stack += [item.left, item.right]
+        elif isinstance(item, ast.Constant):
+            terms.append(item.value)
+    return {n for n in Counter(terms).values() if n > 1}
 
 
 def _identical(left: str, right: str, original: dict[str, Fraction], frozen: set[str]) -> bool:

@@ -66,14 +66,9 @@ def rename(template: CompiledTemplate, sample: Sample, rng: np.random.Generator)
 def backward(template: CompiledTemplate, sample: Sample, rng: np.random.Generator) -> Variant:
     """Hide one stated number as X, give the answer, ask for X; solve the linear equation exactly."""
     final = template.final(sample)
-    in_expressions = {n for part in template.question_parts if not isinstance(part, str) and part.variable is None
-                      for n in _names(part.expr)}  # fmt: skip
     if re.search(r"\bX\b", template.template.question + template.template.answer):
         raise VariantSkip("symbolic:x-in-text")  # "an iPhone X" would read as the unknown
-    stated = Counter(part.variable for part in template.question_parts if not isinstance(part, str))
-    # X replaces exactly the one place the equation solves for: a number stated twice ("5 players ...
-    # 5 rounds") is two quantities the template ties, and hiding both would ask for two unknowns.
-    candidates = [v for v in template.numbers if v not in in_expressions and stated[v] == 1]
+    candidates = hideable(template)
     for hidden in [candidates[i] for i in rng.permutation(len(candidates))]:
         linear = _linear_in(template, sample, hidden)
         if linear is None:
@@ -94,9 +89,17 @@ def invertible(template: CompiledTemplate) -> bool:
     sample = template.exact({name: var.default for name, var in template.numbers.items()})
     if sample is None or re.search(r"\bX\b", template.template.question + template.template.answer):
         return False
+    return any(_linear_in(template, sample, v) is not None for v in hideable(template))
+
+
+def hideable(template: CompiledTemplate) -> list[str]:
+    """The numbers X may stand for: stated exactly once and not part of another slot's expression.
+    A number stated twice ("5 players ... 5 rounds") is two quantities the template ties, and
+    hiding both would ask for two unknowns."""
     in_expressions = {n for part in template.question_parts if not isinstance(part, str) and part.variable is None
                       for n in _names(part.expr)}  # fmt: skip
-    return any(_linear_in(template, sample, v) is not None for v in template.numbers if v not in in_expressions)
+    stated = Counter(part.variable for part in template.question_parts if not isinstance(part, str))
+    return [v for v in template.numbers if v not in in_expressions and stated[v] == 1]
 
 
 def _linear_in(template: CompiledTemplate, sample: Sample, name: str) -> tuple[Fraction, Fraction] | None:
