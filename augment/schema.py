@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 import polars as pl
 import pyarrow as pa
 
+from augment.methods import REGISTRY
 from augment.stages import DETAIL, DROP
 
 VERIFICATION_TYPE = pa.struct(
@@ -108,8 +109,7 @@ DESCRIPTIONS = {
     "question": "the problem statement",
     "answer": "GSM8K-format solution: steps with <<expr=value>> calculator annotations, last line '#### N'",
     "final_answer": "the number after '####'",
-    "method": "how the row was made: original, renumber, rename, backward, rephrase, resolve, "
-    "llm_backward, harder, distractor",
+    "method": "how the row was made: " + ", ".join(REGISTRY),
     "source_split": "GSM8K split of the source problem (always train)",
     "source_index": "row index of the source problem in that split",
     "verification": "how the answer was proven and the evidence",
