@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from augment.config import LLM_METHODS, RunConfig
+from augment.config import RunConfig
+from augment.methods import names
 from augment.stages import StageStats
 
 # ruling 6: who runs it, where it writes and with how many workers do not change what is made;
@@ -38,7 +39,7 @@ def config_fingerprint(settings: dict, source: dict) -> str:
     version, the agent, the output path or the worker count (unlike the run id, which resumes runs)."""
     kept = {k: v for k, v in settings.items() if k not in NOT_IN_FINGERPRINT}
     mix = kept.get("mix") if isinstance(kept.get("mix"), dict) else {}  # a manifest may be anyone's
-    if not any(method in LLM_METHODS for method in mix):
+    if not any(method in names("llm") for method in mix):
         kept.pop("llm", None)
     identity = {k: v for k, v in source.items() if k != "path"}
     blob = json.dumps({"settings": kept, "source": identity}, sort_keys=True, default=str)

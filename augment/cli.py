@@ -12,6 +12,7 @@ import typer
 
 from augment.config import build_run_config, parse_mix, run_config_dict
 from augment.lifetime import describe, remove_dead_temporaries, writing
+from augment.methods import default_mix, mixable
 from augment.sources import SourceError
 
 # rich_markup_mode=None: help text is shown verbatim (no markup eating `[...]`) and option names are never cut
@@ -23,6 +24,8 @@ NESTED_FLAGS = {"decontaminate": ("contamination", "enabled"), "embeddings": ("c
                 **{name: ("llm", name) for name in ("model", "tensor_parallel_size", "data_parallel_size",
                                                     "gpu_memory_utilization", "max_model_len", "samples", "temperature",
                                                     "max_tokens", "dtype", "enforce_eager")}}  # fmt: skip
+MIX_HELP = ("method shares, e.g. " + ",".join(f"{m}={s:g}" for m, s in default_mix("symbolic").items())
+            + f"; methods: {', '.join(mixable())}")
 NOT_SETTINGS = ("config_file", "resume", "dry_run", "quiet", "log_level", "anyway")
 FLAG_TO_SETTING = {"mix": lambda v: parse_mix(v) if v else {}, "templates": lambda v: str(v) if v else None,
                    "out": str, "endpoint": lambda v: [e for e in (v or "").split(",") if e]}  # fmt: skip
@@ -80,7 +83,7 @@ def run(
     seed: Annotated[int, typer.Option(help="seed of the whole run")] = 0,
     source: Annotated[str, typer.Option(help="embedded, hf, hf:DATASET, hf:DATASET@REV, or a jsonl/parquet path")] = "embedded",
     generator: Annotated[str, typer.Option(help="symbolic (CPU) or llm (vLLM)")] = "symbolic",
-    mix: Annotated[Optional[str], typer.Option(help="method shares, e.g. renumber=0.6,rename=0.2,backward=0.2")] = None,
+    mix: Annotated[Optional[str], typer.Option(help=MIX_HELP)] = None,
     max_per_source: Annotated[int, typer.Option(help="variants at most per source problem")] = 16,
     include_original: Annotated[bool, typer.Option(help="also publish the verified train rows")] = False,
     templates: Annotated[Optional[Path], typer.Option(help="an `augment templates` file to generate from")] = None,
@@ -146,7 +149,7 @@ def run(
     if out.exists() and not out.is_dir():
         fail(f"--out {out} is not a directory")
     if dry_run:
-        from augment.llm.prompts import dry_run as print_prompts
+        from augment.llm.generator import dry_run as print_prompts
 
         print_prompts(run_config)
         return

@@ -16,18 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from augment import __version__
+from augment.methods import GENERATORS, REGISTRY, default_mix, mixable
 from dedup.index import DedupSettings
 from filters.quality import QualityPolicy
 
-SYMBOLIC_METHODS = ("renumber", "rename", "backward")
-LLM_METHODS = ("rephrase", "resolve", "llm_backward", "harder", "distractor")
-# methods whose rows keep the train question on purpose: deduplicated on question plus solution
-KEEPS_QUESTION = frozenset({"resolve"})
-METHODS = ("original", *SYMBOLIC_METHODS, *LLM_METHODS)
-DEFAULT_MIX = {
-    "symbolic": {"renumber": 0.6, "rename": 0.2, "backward": 0.2},
-    "llm": {"rephrase": 0.3, "resolve": 0.3, "llm_backward": 0.1, "harder": 0.15, "distractor": 0.15},
-}
 _AGENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # whole strings only: fullmatch
 
 
@@ -111,19 +103,19 @@ class RunConfig:
             raise ValueError("n must be at least 1")
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0 (got {self.seed})")
-        if self.generator not in DEFAULT_MIX:
-            raise ValueError(f"generator must be one of {', '.join(DEFAULT_MIX)}")
-        self.mix = dict(self.mix or DEFAULT_MIX[self.generator])
-        unknown = [m for m in self.mix if m not in METHODS or m == "original"]
+        if self.generator not in GENERATORS:
+            raise ValueError(f"generator must be one of {', '.join(GENERATORS)}")
+        self.mix = dict(self.mix or default_mix(self.generator))
+        unknown = [m for m in self.mix if m not in mixable()]
         if unknown:
-            raise ValueError(f"unknown method(s) in mix: {', '.join(unknown)} (known: {', '.join(METHODS[1:])})")
+            raise ValueError(f"unknown method(s) in mix: {', '.join(unknown)} (known: {', '.join(mixable())})")
         shares = self.mix.values()
         if not all(math.isfinite(share) and share >= 0 for share in shares) or not 0 < sum(shares) < math.inf:
             raise ValueError(f"mix shares must be finite, >= 0 and not all zero (got {self.mix})")
         total = sum(self.mix.values())
         self.mix = {m: share / total for m, share in self.mix.items() if share > 0}
         if self.uses_llm and not (self.llm.model or self.llm.endpoints):
-            raise ValueError(f"methods {', '.join(m for m in self.mix if m in LLM_METHODS)} need --model or --endpoint")
+            raise ValueError(f"methods {', '.join(m for m in self.mix if REGISTRY[m].engine == 'llm')} need --model or --endpoint")
         if self.max_per_source < 1 or self.chunk_size < 1 or self.workers < 1:
             raise ValueError("max_per_source, chunk_size and workers must be at least 1")
         if not _AGENT_ID_RE.fullmatch(self.agent_id):
@@ -134,7 +126,7 @@ class RunConfig:
 
     @property
     def uses_llm(self) -> bool:
-        return any(m in LLM_METHODS for m in self.mix)
+        return any(REGISTRY[m].engine == "llm" for m in self.mix)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

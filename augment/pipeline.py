@@ -22,9 +22,10 @@ import polars as pl
 from augment import __version__
 from augment.announce import announce, message_board
 from augment.checkpoint import Chunk, RunStore, lock_path
-from augment.config import KEEPS_QUESTION, LLM_METHODS, RunConfig
+from augment.config import RunConfig
 from augment.decontamination import decontaminate_stage, make_detector
 from augment.lifetime import run_lock, writing
+from augment.methods import ORIGINAL, REGISTRY, names
 from augment.plan import Eligibility, plan_tasks
 from augment.publish import find_published, publish_version, remove_abandoned_staging
 from augment.schema import finalize_rows, row_id
@@ -195,7 +196,7 @@ class _Runner:
         from augment.workers import SymbolicWorkers
 
         self.started = time.perf_counter()
-        if self.config.include_original or any(m not in LLM_METHODS for m in self.config.mix):
+        if self.config.include_original or any(REGISTRY[m].engine != "llm" for m in self.config.mix):
             self.workers = SymbolicWorkers(self.sources, self.config.seed, self.config.max_per_source,
                                            self.config.templates, self.policy, self.config.workers,
                                            self.config.contamination)  # fmt: skip
@@ -287,7 +288,7 @@ class _Runner:
 
     def _start(self, tasks: pl.DataFrame, span: tuple[int, int]):
         """Hand a chunk's symbolic tasks to the workers; call the result to wait for them."""
-        symbolic = tasks.slice(span[0], span[1] - span[0]).filter(~pl.col("method").is_in(list(LLM_METHODS)))
+        symbolic = tasks.slice(span[0], span[1] - span[0]).filter(~pl.col("method").is_in(names("llm")))
         if symbolic.height == 0 or self.workers is None:
             return lambda: None
         return self.workers.submit(symbolic)
@@ -304,7 +305,7 @@ class _Runner:
                                             .otherwise(pl.lit("verify")).alias("stage"))]  # fmt: skip
             stats["generate"].add(generate)
             stats["verify"].add(verify)
-        llm_tasks = tasks.filter(pl.col("method").is_in(list(LLM_METHODS)))
+        llm_tasks = tasks.filter(pl.col("method").is_in(names("llm")))
         if llm_tasks.height:
             kept, llm_dropped, llm_stats = self._llm_chunk(llm_tasks)
             kept_parts.append(kept)
@@ -351,9 +352,9 @@ class _Runner:
 
 
 def dedup_texts(frame: pl.DataFrame) -> list[str]:
-    """What the dedup index compares: the question, plus the solution for methods in KEEPS_QUESTION
-    (a new solution to a train problem is new, its question is not)."""
-    keeps = pl.col("method").is_in(list(KEEPS_QUESTION))
+    """What the dedup index compares: the question, plus the solution for methods that keep the train
+    question (a new solution to a train problem is new, its question is not)."""
+    keeps = pl.col("method").is_in([name for name, method in REGISTRY.items() if method.keeps_question])
     return frame.select(pl.when(keeps).then(pl.concat_str("question", pl.lit("\n"), "answer"))
                         .otherwise("question"))["question"].to_list()  # fmt: skip
 
@@ -361,7 +362,7 @@ def dedup_texts(frame: pl.DataFrame) -> list[str]:
 def dedup_stage(index: DuplicateIndex) -> Stage:
     def run(frame: pl.DataFrame) -> pl.DataFrame:
         matches = index.check(dedup_texts(frame), frame["id"].to_list(),
-                              exempt_reference=(frame["method"] == "original").to_list())  # fmt: skip
+                              exempt_reference=(frame["method"] == ORIGINAL.name).to_list())  # fmt: skip
         return with_drops(frame, [m.reason if m else None for m in matches],
                           [f"duplicate of {m.cluster} (ratio {m.ratio:.0f})" if m else None for m in matches])
 

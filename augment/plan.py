@@ -3,8 +3,9 @@
 The whole stream is fixed by the config before anything is generated: `--include-original`
 rows first, then rounds; round r visits every eligible source once, in an order shuffled
 by (seed, r), and gives it a method drawn from the mix among the methods that source
-supports (symbolic methods need a template, rename needs people's names). A chunk is a
-slice of this stream, so chunk k is the same in a fresh run and in a resumed one.
+supports (each registered method says which: symbolic ones need a template, rename needs
+people's names). A chunk is a slice of this stream, so chunk k is the same in a fresh run
+and in a resumed one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from augment.config import LLM_METHODS, RunConfig
+from augment.config import RunConfig
+from augment.methods import ORIGINAL, REGISTRY
 
 SEED_BOUND = 2**53  # task seeds stay exact in JSON and JavaScript numbers
 TASK_SCHEMA = {"task": pl.Int64, "source_index": pl.Int64, "variant": pl.Int64, "method": pl.String, "seed": pl.Int64}
@@ -30,13 +32,7 @@ class Eligibility:
     invertible: set[int] | None = None  # sources backward can hide a number of; None: every templated one
 
     def allowed(self, method: str, source: int) -> bool:
-        if method in LLM_METHODS:
-            return True
-        if method == "rename":
-            return source in self.named
-        if method == "backward" and self.invertible is not None:
-            return source in self.invertible
-        return source in self.templated
+        return REGISTRY[method].eligible(self, source)
 
 
 def plan_tasks(config: RunConfig, eligibility: Eligibility) -> TaskPlan:
@@ -67,7 +63,7 @@ class TaskPlan:
         parts, first = [], len(self.originals)
         if offset < first:
             seeds = np.random.default_rng([self.seed, 0, 7]).integers(0, SEED_BOUND, first)
-            parts.append(_frame(self.originals, np.zeros_like(self.originals), ["original"] * first, seeds, 0))
+            parts.append(_frame(self.originals, np.zeros_like(self.originals), [ORIGINAL.name] * first, seeds, 0))
         width = len(self.sources)
         if width and end > first:
             for round_ in range(max(offset - first, 0) // width, (end - first - 1) // width + 1):

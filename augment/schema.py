@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field, fields
 
 import polars as pl
 import pyarrow as pa
+
+from augment.methods import REGISTRY
+from augment.stages import DETAIL, DROP
 
 VERIFICATION_TYPE = pa.struct(
     [
@@ -58,20 +62,54 @@ VIEWS = {
     "messages": ["id", "messages"],
     "plain": ["id", "question", "final_answer", "answer_plain"],
 }
-# What a generator must provide; finalize_rows derives the rest.
-CANDIDATE_COLUMNS = (
-    "question", "answer", "final_answer", "method", "source_split", "source_index",
-    "verification", "generator", "seed",
-)  # fmt: skip
 POLARS_SCHEMA = pl.from_arrow(SCHEMA.empty_table()).schema
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One generated row on its way to publication (as datatrove's `Document`): the published columns a
+    generator fills, then private ones the stages read (`_stale`) or set (`_drop`, `_detail`). Bulk
+    work stays on frames: `candidate_frame` turns a batch of these into one frame of `CANDIDATE_SCHEMA`."""
+
+    method: str
+    source_index: int
+    seed: int
+    question: str = ""
+    answer: str = ""
+    final_answer: str = ""
+    source_split: str = "train"
+    verification: dict | None = None
+    generator: dict | None = None
+    stale: list[str] = field(default_factory=list, metadata={"column": "_stale", "dtype": pl.List(pl.String)})
+    drop: str | None = field(default=None, metadata={"column": DROP, "dtype": pl.String})
+    detail: str | None = field(default=None, metadata={"column": DETAIL, "dtype": pl.String})
+
+    @classmethod
+    def failed(cls, method: str, source_index: int, seed: int, reason: str, detail: str | None = None) -> Candidate:
+        return cls(method, source_index, seed, drop=reason, detail=detail)
+
+
+_CANDIDATE_FIELDS = [(f.name, f.metadata.get("column", f.name)) for f in fields(Candidate)]
+# What a generator must provide, in published order; finalize_rows derives the rest.
+CANDIDATE_COLUMNS = tuple(name for name in POLARS_SCHEMA if name in {column for _, column in _CANDIDATE_FIELDS})
+CANDIDATE_SCHEMA = {
+    **{column: POLARS_SCHEMA[column] for column in CANDIDATE_COLUMNS},
+    **{f.metadata["column"]: f.metadata["dtype"] for f in fields(Candidate) if "column" in f.metadata},
+}
+
+
+def candidate_frame(candidates: list[Candidate]) -> pl.DataFrame:
+    """One frame of `CANDIDATE_SCHEMA` for a batch of candidates."""
+    names = {column: name for name, column in _CANDIDATE_FIELDS}
+    rows = [tuple(getattr(c, names[column]) for column in CANDIDATE_SCHEMA) for c in candidates]
+    return pl.DataFrame(rows, schema=CANDIDATE_SCHEMA, orient="row")
 
 DESCRIPTIONS = {
     "id": "stable content hash of question and answer (blake2b-128, hex)",
     "question": "the problem statement",
     "answer": "GSM8K-format solution: steps with <<expr=value>> calculator annotations, last line '#### N'",
     "final_answer": "the number after '####'",
-    "method": "how the row was made: original, renumber, rename, backward, rephrase, resolve, "
-    "llm_backward, harder, distractor",
+    "method": "how the row was made: " + ", ".join(REGISTRY),
     "source_split": "GSM8K split of the source problem (always train)",
     "source_index": "row index of the source problem in that split",
     "verification": "how the answer was proven and the evidence",

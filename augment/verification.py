@@ -1,34 +1,26 @@
 """The verify stage: keep a row only when its answer is proven, and record how.
 
-Every row passes the quality checks and its `final_answer` must be its `####` value.
-Then, by method:
-- every solution (original, symbolic, LLM) re-executes its calculator annotations step
-  by step and ends on its `####` value;
-- symbolic variants also write no number that no step, question or constant explains,
-  and keep none of the source's numbers that should have changed;
-- LLM methods are judged on the evidence the generator gathered: a majority vote equal
-  to the gold answer (rephrase, distractor), the gold answer itself (resolve; for
-  llm_backward the hidden number), or a vote plus an agreeing program-of-thought
-  result when no gold exists (harder).
+Every row's method must be registered (else it is dropped: verification fails closed),
+every row passes the quality checks, its `final_answer` must be its `####` value, and its
+solution (original, symbolic, LLM) re-executes its calculator annotations step by step
+and ends on its `####` value. Then the row's method applies its own rule
+(`GenerationMethod.verify`): symbolic variants check the numbers they state; LLM methods
+judge the evidence the generator gathered (a majority vote equal to the gold answer, the
+gold answer itself, or a vote plus an agreeing program-of-thought result).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 import polars as pl
 
-from augment.config import SYMBOLIC_METHODS, LLMConfig
+from augment.config import LLMConfig
+from augment.methods import REGISTRY
 from augment.stages import DETAIL, DROP, Stage
-from augment.symbolic.quantities import implied_constants
-from filters.answers import parse_answer_value
-from filters.calculator import check_solution, text_numbers_agree
-from filters.numbers import find_numbers, parse_plain_number
+from filters.calculator import check_solution
+from filters.numbers import parse_plain_number
 from filters.quality import QualityPolicy, check_quality
-
-GOLD_VOTE = {"rephrase", "distractor"}  # majority of k re-solutions equals the gold answer
-GOLD = {"resolve", "llm_backward"}  # the answer is the gold (or, backward, the hidden number)
 
 
 @dataclass(frozen=True)
@@ -44,8 +36,10 @@ class VerifyPolicy:
 
 def verify_row(row: dict, policy: VerifyPolicy) -> tuple[str | None, str | None, list[str]]:
     """(drop reason, detail, checks passed) for one candidate row."""
-    question, answer, method = row["question"], row["answer"], row["method"]
+    question, answer, method = row["question"], row["answer"], REGISTRY.get(row["method"])
     checks = []
+    if method is None:
+        return "verify:unregistered-method", f"method {row['method']!r} is not in the registry", checks
     reason = check_quality(question, answer, policy.quality)
     if reason:
         return reason, None, checks
@@ -56,54 +50,8 @@ def verify_row(row: dict, policy: VerifyPolicy) -> tuple[str | None, str | None,
     if not report.ok:  # every published solution re-executes, whatever made it
         return report.code, report.detail, checks
     checks.append("re-execution")
-    if method in SYMBOLIC_METHODS:
-        stray = text_numbers_agree(answer, question, check=report)
-        if stray:  # the constants the wording implies cost more to find; only look when needed
-            stray = text_numbers_agree(answer, question, implied_constants(question), check=report)
-        if stray:
-            return "verify:stray-number", stray, checks
-        checks.append("text-numbers")
-        stale = row.get("_stale") or []
-        if stale:
-            stated = {m.value for m in find_numbers(question)}
-            stale = [v for v in stale if Fraction(v) in stated]
-        if stale:
-            return "verify:stale-number", f"source number {stale[0]} survived in the question", checks
-        checks.append("no-stale-numbers")
-    evidence = row.get("verification") or {}
-    if method in GOLD_VOTE or method in GOLD:
-        reason = _gold_vote(evidence, report.final, policy, need_votes=method in GOLD_VOTE)
-        if reason:
-            return reason, _describe(evidence), checks
-        checks.append("vote=gold" if method in GOLD_VOTE else "gold-match")
-    if method == "harder":
-        reason = _vote_and_program(evidence, report.final, policy)
-        if reason:
-            return reason, _describe(evidence), checks
-        checks += ["vote", "program-agrees"]
-    return None, None, checks
-
-
-def _gold_vote(evidence: dict, final: Fraction | None, policy: VerifyPolicy, need_votes: bool) -> str | None:
-    gold = parse_answer_value(evidence.get("gold") or "")
-    if gold is None or final != gold:
-        return "verify:not-gold"
-    if need_votes and ((evidence.get("votes") or 0) < policy.min_votes or (evidence.get("share") or 0) < policy.min_share):
-        return "verify:weak-vote"
-    return None
-
-
-def _vote_and_program(evidence: dict, final: Fraction | None, policy: VerifyPolicy) -> str | None:
-    if (evidence.get("votes") or 0) < policy.min_votes or (evidence.get("share") or 0) < policy.min_share:
-        return "verify:weak-vote"
-    program = parse_answer_value(evidence.get("program_answer") or "")
-    if program is None or program != final:
-        return "verify:program-disagrees"
-    return None
-
-
-def _describe(evidence: dict) -> str:
-    return ", ".join(f"{k}={evidence.get(k)}" for k in ("votes", "samples", "share", "program_answer", "gold"))
+    reason, detail = method.verify(row, report, policy, checks) or (None, None)
+    return reason, detail, checks
 
 
 def verify_stage(policy: VerifyPolicy) -> Stage:

@@ -22,7 +22,8 @@ os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
 os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from augment.config import LLM_METHODS, LLMConfig  # noqa: E402
+from augment.config import LLMConfig  # noqa: E402
+from augment.methods import names  # noqa: E402
 from augment.llm.engines import VLLMEngine  # noqa: E402
 from augment.llm.generator import LLMGenerator  # noqa: E402
 from augment.plan import TASK_SCHEMA  # noqa: E402
@@ -54,7 +55,7 @@ if __name__ == "__main__":
         engine = VLLMEngine(config)
         recording = Recording(engine)
         generator = LLMGenerator(config, train, {}, engine=recording)
-        tasks = pl.DataFrame([(i, i, 0, LLM_METHODS[i % len(LLM_METHODS)], 1000 + i) for i in range(args.tasks)],
+        tasks = pl.DataFrame([(i, i, 0, names("llm")[i % len(names("llm"))], 1000 + i) for i in range(args.tasks)],
                              schema=TASK_SCHEMA, orient="row")  # fmt: skip
         generator.generate_stage(tasks.head(20).with_columns(pl.col("seed") + 7))  # warm-up: grammar compiled once
         recording.batches.clear()

@@ -12,6 +12,7 @@ import json
 import pyarrow as pa
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from augment.methods import REGISTRY, names
 from augment.schema import DESCRIPTIONS, SCHEMA, VIEWS
 from augment.symbolic.magnitudes import BANDS
 from filters import embeddings as embedding_model
@@ -30,18 +31,6 @@ PREVIOUS_DETECTOR_CHECK = (
     "The previous detector, checked independently on 7,537 public test-derived questions, flagged 0.747 of them "
     "overall, and 0.31% of GSM8K train."
 )
-
-METHOD_NOTES = {
-    "original": "a GSM8K train problem as published (only with `--include-original`)",
-    "renumber": "a train problem's template with new numbers; answer recomputed by executing the steps",
-    "rename": "new numbers and new names (same gender, so pronouns stay right)",
-    "backward": "FOBAR-style inverse: one stated number hidden as X, the answer given, X solved exactly",
-    "rephrase": "the question reworded by a model; kept when k re-solutions agree with the gold answer",
-    "resolve": "a new step-by-step solution by a model; kept when it re-executes and reaches the gold answer",
-    "llm_backward": "an inverse question phrased by a model; answer known by construction",
-    "harder": "a step or constraint added by a model; kept when a vote and a sandboxed program agree",
-    "distractor": "an irrelevant fact added by a model; kept when re-solutions still reach the gold answer",
-}
 
 
 def size_category(rows: int) -> str:
@@ -124,9 +113,10 @@ def _composition(manifest: dict) -> str:
     for method in {**manifest["methods"], **dict.fromkeys(requested, 0)}:
         count = manifest["methods"].get(method, 0)
         asked = f"{requested[method] / weight:.1%}" if method in requested else "-"
-        lines.append(f"| {method} | {count:,} | {count / total:.1%} | {asked} | {METHOD_NOTES.get(method, '')} |")
+        note = REGISTRY[method].note if method in REGISTRY else ""
+        lines.append(f"| {method} | {count:,} | {count / total:.1%} | {asked} | {note} |")
     lines += ["", f"At most {manifest['config']['max_per_source']} variants per source problem."]
-    if {"renumber", "rename", "backward"} & manifest["methods"].keys():
+    if set(names("symbolic")) & manifest["methods"].keys():
         lines += ["", (f"Symbolic numbers: {BANDS} Every sample keeps the original's relations: each intermediate's "
                        "sign and wholeness, the order of the two sides of every sum and difference and of their "
                        "result, shares below 1 and percentages within 0..100.")]  # fmt: skip

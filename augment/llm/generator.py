@@ -13,23 +13,20 @@ import json
 import re
 from fractions import Fraction
 
-import numpy as np
 import polars as pl
 
 from augment.config import LLMConfig
 from augment.llm.engines import Request, make_engine, model_hash
 from augment.llm.prompts import render
-from augment.schema import verification
+from augment.methods import REGISTRY, LLMMethod
+from augment.methods.llm import hideable_numbers
+from augment.schema import Candidate, candidate_frame, verification
 from augment.stages import with_drops
-from augment.symbolic.generator import CANDIDATE_SCHEMA
 from filters.answers import extract_answer
 from filters.calculator import FINAL_RE, check_solution
-from filters.numbers import find_numbers, format_number, number_values
+from filters.numbers import format_number
 from filters.sandbox import SandboxLimits, run_programs
-from filters.voting import majority_vote
 
-WRITES_QUESTION = ("rephrase", "llm_backward", "harder", "distractor")
-EVIDENCE_KIND = {"harder": "vote+program", "resolve": "re-execution+gold", "llm_backward": "construction"}
 _CODE_RE = re.compile(r"```(?:python)?\s*(.*?)```", re.DOTALL)
 
 
@@ -39,15 +36,9 @@ def solution_regex(max_chars: int) -> str:
     return rf"[^#]{{0,{max_chars}}}\n#### -?[0-9][0-9,]{{0,12}}(\.[0-9]{{1,4}})?"
 
 
-def hideable_numbers(question: str, gold: Fraction) -> list[Fraction]:
-    """Numbers a backward question may hide: whole, above 1, and not the answer itself."""
-    return sorted({m.value for m in find_numbers(question)
-                   if not m.fraction and m.value > 1 and m.value.denominator == 1 and m.value != gold})  # fmt: skip
-
-
-def question_prompt(method: str, question: str, gold: Fraction, hidden: Fraction | None = None) -> list[dict]:
-    """The prompt that asks for a new question (rephrase, llm_backward, harder, distractor)."""
-    return render(method, question=question, hidden=format_number(hidden or 0), answer=format_number(gold))
+def question_prompt(method: LLMMethod, question: str, gold: Fraction, hidden: Fraction | None = None) -> list[dict]:
+    """The prompt that asks a method's new question (the methods with a `prompt`)."""
+    return render(method.prompt, question=question, hidden=format_number(hidden or 0), answer=format_number(gold))
 
 
 def clean_question(text: str) -> str | None:
@@ -88,14 +79,14 @@ class LLMGenerator:
     def generate_stage(self, tasks: pl.DataFrame) -> pl.DataFrame:
         """Stage function: candidate rows for LLM tasks, failures with a `_drop` reason."""
         rows = [self._task(*t) for t in tasks.select("task", "source_index", "method", "seed").iter_rows()]
-        self._write_questions([r for r in rows if r["method"] in WRITES_QUESTION and not r["drop"]])
+        self._write_questions([r for r in rows if r["method"].prompt and not r["drop"]])
         self._solve([r for r in rows if not r["drop"]])
-        self._run_programs([r for r in rows if r["method"] == "harder" and not r["drop"]])
-        records = [self._candidate(r) for r in rows]
-        frame = pl.DataFrame(records, schema=CANDIDATE_SCHEMA, orient="row").with_columns(tasks["task"])
+        self._run_programs([r for r in rows if r["method"].program_prompt and not r["drop"]])
+        frame = candidate_frame([self._candidate(r) for r in rows]).with_columns(tasks["task"])
         return with_drops(frame, frame["_drop"].to_list(), frame["_detail"].to_list())
 
-    def _task(self, task: int, source_index: int, method: str, seed: int) -> dict:
+    def _task(self, task: int, source_index: int, name: str, seed: int) -> dict:
+        method = REGISTRY[name]
         row = {"task": task, "source_index": source_index, "method": method, "seed": seed, "drop": None, "detail": None}
         if source_index not in self.sources:
             return row | {"drop": "llm:source-unusable"}
@@ -103,11 +94,7 @@ class LLMGenerator:
         row |= {"source_question": question, "question": question, "gold": gold}
         if gold is None:
             return row | {"drop": "llm:source-has-no-answer"}
-        if method == "llm_backward":
-            numbers = hideable_numbers(question, gold)
-            if not numbers:
-                return row | {"drop": "llm:nothing-to-hide"}
-            row["hidden"] = numbers[int(np.random.default_rng(seed).integers(len(numbers)))]
+        row["drop"] = method.prepare(row)
         return row
 
     def _request(self, messages: list[dict], n: int, seed: int, regex: str | None = None) -> Request:
@@ -120,8 +107,8 @@ class LLMGenerator:
             written = clean_question(texts[0])
             if written is None:
                 row |= {"drop": "llm:no-question", "detail": texts[0][:200]}
-            elif row["method"] == "llm_backward" and not _states_backward(written, row["hidden"], row["gold"]):
-                row |= {"drop": "llm:bad-backward-question", "detail": written[:200]}
+            elif reason := row["method"].accept_question(written, row):
+                row |= {"drop": reason, "detail": written[:200]}
             else:
                 row["question"] = written
 
@@ -129,8 +116,9 @@ class LLMGenerator:
         k = self.config.samples
         regex = solution_regex(3 * self.config.max_tokens) if self.config.structured else None
         requests = [self._request(render("solve", question=r["question"]), k, r["seed"] + 1, regex) for r in rows]
-        programs = [r for r in rows if r["method"] == "harder"]
-        requests += [self._request(render("program", question=r["question"]), 1, r["seed"] + 2) for r in programs]
+        programs = [r for r in rows if r["method"].program_prompt]
+        requests += [self._request(render(r["method"].program_prompt, question=r["question"]), 1, r["seed"] + 2)
+                     for r in programs]  # fmt: skip
         outputs = self.engine.generate(requests)
         for row, texts in zip(rows, outputs):
             row["solutions"] = [clean_solution(t) for t in texts]
@@ -142,37 +130,31 @@ class LLMGenerator:
         for row, result in zip(rows, results):
             row["program_result"] = result
 
-    def _candidate(self, row: dict) -> tuple:
+    def _candidate(self, row: dict) -> Candidate:
         method, seed, source_index = row["method"], row["seed"], row["source_index"]
-        failed = ("", "", "", method, "train", source_index, None, None, seed, [])
         if row["drop"]:
-            return (*failed, row["drop"], row["detail"])
+            return Candidate.failed(method.name, source_index, seed, row["drop"], row["detail"])
         answers = [extract_answer(s).value for s in row["solutions"]]
-        if method == "harder":  # no gold: the majority answer, if clear, is the target
-            vote = majority_vote(answers, self.config.min_votes, self.config.min_share)
-            if vote.reason:
-                return (*failed, vote.reason, f"votes {vote.votes}/{vote.samples}")
-            target, votes = vote.answer, vote.votes
-        else:  # the votes that matter are those for the known answer
-            target = row["hidden"] if method == "llm_backward" else row["gold"]
-            votes = sum(answer == target for answer in answers)
+        target, votes, reason, detail = method.target(answers, row, self.config.min_votes, self.config.min_share)
+        if reason:
+            return Candidate.failed(method.name, source_index, seed, reason, detail)
         chosen = _choose(row["solutions"], target, row["question"])
         if chosen is None:
-            return (*failed, "llm:no-solution-reaches-target", f"target {format_number(target)}, votes {votes}")
+            return Candidate.failed(method.name, source_index, seed, "llm:no-solution-reaches-target",
+                                    f"target {format_number(target)}, votes {votes}")  # fmt: skip
         program = row.get("program_result")
         evidence = verification(
-            EVIDENCE_KIND.get(method, "vote+gold"), [], votes=votes, samples=len(answers), share=round(votes / max(len(answers), 1), 4),
+            method.evidence_kind, [], votes=votes, samples=len(answers), share=round(votes / max(len(answers), 1), 4),
             program_answer=None if program is None or program.value is None else format_number(program.value),
-            gold=None if method == "harder" else format_number(target),
+            gold=method.recorded_gold(target),
         )  # fmt: skip
         params = {"temperature": self.config.temperature, "samples": self.config.samples,
-                  "max_tokens": self.config.max_tokens} | ({"hidden": format_number(row["hidden"])}
-                                                           if method == "llm_backward" else {})  # fmt: skip
+                  "max_tokens": self.config.max_tokens} | method.params(row)  # fmt: skip
         if self.model_hash:
             params["model_sha256"] = self.model_hash
         generator = {"engine": self.engine_name, "model": self.engine.model_name, "params": json.dumps(params)}
-        return (row["question"], chosen, format_number(target), method, "train", source_index, evidence, generator,
-                seed, [], None, None)  # fmt: skip
+        return Candidate(method.name, source_index, seed, row["question"], chosen, format_number(target),
+                         verification=evidence, generator=generator)
 
 
 def _choose(solutions: list[str], target: Fraction, question: str) -> str | None:
@@ -185,7 +167,28 @@ def _choose(solutions: list[str], target: Fraction, question: str) -> str | None
     return reaching[0] if reaching else None
 
 
-def _states_backward(question: str, hidden: Fraction, gold: Fraction) -> bool:
-    """A backward question names X, states the original answer, and no longer states the hidden number."""
-    numbers = number_values(question)
-    return bool(re.search(r"\bX\b", question)) and gold in numbers and hidden not in numbers
+
+def dry_run(config, echo=print) -> None:
+    """Print the first rendered prompt of each method of the mix (and the solve/program prompts they use)."""
+    from augment.sources import load_source
+
+    source = load_source(config.source)
+    for question, answer in source.frame.select("question", "answer").iter_rows():  # the first usable source
+        final = check_solution(answer, question).final
+        if final is not None:
+            break
+    for name in config.mix:
+        method = REGISTRY[name]
+        if not isinstance(method, LLMMethod):
+            echo(f"=== {name}: {method.engine}, no prompt")
+            continue
+        if method.prompt is None:
+            messages = render("solve", question=question)
+        else:
+            hidden = next(iter(hideable_numbers(question, final)), None)
+            messages = question_prompt(method, question, final, hidden)
+        echo(f"=== {name}\n{messages[0]['content']}\n")
+        if method.program_prompt:
+            echo(f"=== {name} (program of thought)\n{render(method.program_prompt, question=question)[0]['content']}\n")
+    echo(f"=== solve (used {config.llm.samples} times per question to vote)\n"
+         f"{render('solve', question=question)[0]['content']}")

@@ -58,8 +58,6 @@ EXAMPLES = {
         "example_program": "def solution():\n    april = 48\n    may = april / 2\n    return april + may",
     },
 }
-TEMPLATE_FOR = {"rephrase": "rephrase", "llm_backward": "backward", "harder": "harder", "distractor": "distractor",
-                "solve": "solve", "program": "program", "judge": "judge"}  # fmt: skip
 
 
 @lru_cache(maxsize=None)
@@ -67,38 +65,10 @@ def template(name: str) -> str:
     return (resources.files("augment.llm") / "prompts" / f"{name}.txt").read_text(encoding="utf-8")
 
 
-def render(kind: str, **fields) -> list[dict]:
-    """Chat messages for one prompt kind: solve, rephrase, llm_backward, harder, distractor, program or judge."""
-    name = TEMPLATE_FOR[kind]
+def render(name: str, **fields) -> list[dict]:
+    """Chat messages for one prompt, by template name: solve, program, judge, or a method's `prompt`."""
     if name == "solve":
         fields["examples"] = "\n\n".join(f"Question: {q}\nAnswer: {a}" for q, a in SOLVE_EXAMPLES)
     text = template(name).format(**(EXAMPLES.get(name, {}) | fields))
     return [{"role": "user", "content": text.strip()}]
 
-
-def dry_run(config, echo=print) -> None:
-    """Print the first rendered prompt of each method of the mix (and the solve/program prompts they use)."""
-    from augment.config import LLM_METHODS
-    from augment.llm.generator import hideable_numbers, question_prompt
-    from augment.sources import load_source
-    from filters.calculator import check_solution
-
-    source = load_source(config.source)
-    for question, answer in source.frame.select("question", "answer").iter_rows():  # the first usable source
-        final = check_solution(answer, question).final
-        if final is not None:
-            break
-    for method in config.mix:
-        if method not in LLM_METHODS:
-            echo(f"=== {method}: symbolic, no prompt")
-            continue
-        if method == "resolve":
-            messages = render("solve", question=question)
-        else:
-            hidden = next(iter(hideable_numbers(question, final)), None)
-            messages = question_prompt(method, question, final, hidden)
-        echo(f"=== {method}\n{messages[0]['content']}\n")
-        if method == "harder":
-            echo(f"=== {method} (program of thought)\n{render('program', question=question)[0]['content']}\n")
-    echo(f"=== solve (used {config.llm.samples} times per question to vote)\n"
-         f"{render('solve', question=question)[0]['content']}")

@@ -21,17 +21,17 @@ import numpy as np
 import polars as pl
 
 from augment.lifetime import die_with_parent
-from augment.schema import POLARS_SCHEMA, verification
+from augment.methods import REGISTRY
+from augment.schema import Candidate, candidate_frame, verification
 from augment.sources import EMBEDDED_DIR
 from augment.symbolic.annotated import TemplateFormatError, parse_annotated, to_annotated
 from augment.symbolic.compiled import CompiledTemplate
 from augment.symbolic.template import TemplateSkip, derive_template
-from augment.symbolic.variants import VariantSkip, backward, rename, renumber
+from augment.symbolic.variants import VariantSkip
 from filters.arith import ExpressionError
 from filters.calculator import check_solution
 from filters.numbers import format_number
 
-METHODS = ("renumber", "rename", "backward")
 ENGINE = "symbolic"
 
 
@@ -150,9 +150,7 @@ def cached_records(frame: pl.DataFrame) -> Path | None:
 
 
 class SymbolicGenerator:
-    """Renumber, rename and backward variants of templated sources."""
-
-    methods = METHODS
+    """Variants of templated sources by the registered symbolic methods, and the sources themselves."""
 
     def __init__(self, templates: dict[int, CompiledTemplate], seed: int, max_per_source: int,
                  originals: dict[int, tuple[str, str]] | None = None):  # fmt: skip
@@ -169,52 +167,30 @@ class SymbolicGenerator:
 
     def generate(self, tasks: pl.DataFrame) -> pl.DataFrame:
         """Candidate rows for tasks (source_index, variant, method, seed); failures carry `_drop`."""
-        records = [self._one(*task) for task in tasks.select("source_index", "variant", "method", "seed").iter_rows()]
-        return pl.DataFrame(records, schema=CANDIDATE_SCHEMA, orient="row")
+        rows = tasks.select("source_index", "variant", "method", "seed").iter_rows()
+        return candidate_frame([self._one(*task) for task in rows])
 
-    def _one(self, source_index: int, variant: int, method: str, seed: int) -> tuple:
-        if method == "original":
+    def _one(self, source_index: int, variant: int, name: str, seed: int) -> Candidate:
+        method = REGISTRY[name]
+        if method.engine == "dataset":
             question, answer = self.originals[source_index]
             final = check_solution(answer, question).final
-            generator = {"engine": "dataset", "model": None, "params": "{}"}
-            return (question, answer, "" if final is None else format_number(final), method, "train", source_index,
-                    _unverified(), generator, seed, [], None, None)  # fmt: skip
+            return Candidate(name, source_index, seed, question, answer, "" if final is None else format_number(final),
+                             verification=verification(method.evidence_kind, []),
+                             generator={"engine": "dataset", "model": None, "params": "{}"})  # fmt: skip
         template = self.templates.get(source_index)
         if template is None:
-            return _failed(source_index, method, seed, "symbolic:no-template")
+            return Candidate.failed(name, source_index, seed, "symbolic:no-template")
         pool = self.assignments(source_index)
         if variant >= len(pool):
-            return _failed(source_index, method, seed, "symbolic:numbers-exhausted")
+            return Candidate.failed(name, source_index, seed, "symbolic:numbers-exhausted")
         sample = template.exact(pool[variant])
         if sample is None:
-            return _failed(source_index, method, seed, "symbolic:inexact-numbers")
-        rng = np.random.default_rng(seed)
+            return Candidate.failed(name, source_index, seed, "symbolic:inexact-numbers")
         try:
-            if method == "renumber":
-                made = renumber(template, sample)
-            elif method == "rename":
-                made = rename(template, sample, rng)
-            else:
-                made = backward(template, sample, rng)
+            made = method.vary(template, sample, np.random.default_rng(seed))
         except VariantSkip as skip:
-            return _failed(source_index, method, seed, skip.reason)
+            return Candidate.failed(name, source_index, seed, skip.reason)
         generator = {"engine": ENGINE, "model": None, "params": json.dumps(made.params, sort_keys=True)}
-        return (made.question, made.answer, format_number(made.final), method, "train", source_index,
-                _unverified(), generator, seed, made.stale, None, None)  # fmt: skip
-
-
-CANDIDATE_SCHEMA = {
-    **{c: POLARS_SCHEMA[c] for c in ("question", "answer", "final_answer", "method", "source_split",
-                                      "source_index", "verification", "generator", "seed")},
-    "_stale": pl.List(pl.String),
-    "_drop": pl.String,
-    "_detail": pl.String,
-}  # fmt: skip
-
-
-def _unverified() -> dict:
-    return verification("re-execution", [])
-
-
-def _failed(source_index: int, method: str, seed: int, reason: str) -> tuple:
-    return ("", "", "", method, "train", source_index, None, None, seed, [], reason, None)
+        return Candidate(name, source_index, seed, made.question, made.answer, format_number(made.final),
+                         verification=verification(method.evidence_kind, []), generator=generator, stale=made.stale)
