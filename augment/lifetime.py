@@ -98,7 +98,21 @@ def writing(path: Path) -> Iterator[None]:
             raise
         raise OSError(exc.errno or errno.EIO, _reason(exc), str(path)) from exc
     except pl.exceptions.PolarsError as exc:
+        if not _OS_ERROR_RE.search(str(exc)) and _nearly_full(path):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from exc
         raise OSError(errno.EIO, _reason(exc), str(path)) from exc
+
+
+def _nearly_full(path: Path) -> bool:
+    """Whether the filesystem under `path` has under 1 MiB left: where the disk fills mid-footer, polars
+    reports only a broken file ("Invalid thrift: transport error"), not the OS error."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        stats = os.statvfs(path)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 1 << 20
 
 
 def _reason(exc: Exception) -> str:
