@@ -23,8 +23,10 @@ from augment import __version__
 from augment.announce import announce, message_board
 from augment.checkpoint import Chunk, RunStore, lock_path
 from augment.config import KEEPS_QUESTION, LLM_METHODS, RunConfig
-from augment.decontamination import decontaminate_stage, make_detector
+from augment.decontamination import decontaminate_stage, make_detector, require_embeddings
+from augment.errors import UserError
 from augment.lifetime import run_lock, writing
+from augment.llm.engines import check_model
 from augment.plan import Eligibility, plan_tasks
 from augment.publish import find_published, publish_version, remove_abandoned_staging
 from augment.schema import finalize_rows, row_id
@@ -37,7 +39,7 @@ from filters.calculator import check_solution
 from filters.label_errors import label_error
 
 
-class RunError(Exception):
+class RunError(UserError):
     """The run cannot finish as asked; the message says why and what to change."""
 
 
@@ -52,6 +54,11 @@ class RunResult:
 
 
 def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=print, anyway: bool = False) -> RunResult:
+    if config.contamination.enabled:
+        require_embeddings(config.contamination.embeddings)
+        check_model(config.contamination.judge, endpoints=[])
+    if config.uses_llm:
+        check_model(config.llm.model, config.llm.endpoints)
     source = load_source(config.source)
     identity = dict(source.identity)
     if config.templates:
