@@ -1,8 +1,8 @@
 """One dataclass holds a run's settings; it is validated when built (`ConfigError`) and written into the manifest.
 
 `RunConfig.fingerprint()` hashes every setting that changes the rows (not where they are
-written), together with the code version: it is the `run_id` of every row and the key
-under which an interrupted run is resumed.
+written), together with the hash of the code that makes them: it is the `run_id` of every row
+and the key under which an interrupted run is resumed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from augment import __version__
+from augment.code_version import rows_code_hash
 from augment.errors import ConfigError
 from dedup.index import DedupSettings
 from filters.quality import QualityPolicy
@@ -141,13 +141,13 @@ class RunConfig:
         return dataclasses.asdict(self)
 
     def fingerprint(self, source_identity: dict) -> str:
-        """The run id: settings that shape the rows, the source's identity and the code version."""
+        """The run id: settings that shape the rows, the source's identity and the code that makes the rows."""
         # n and allow_fewer only decide how much of the row stream is published, not what it holds
         ignored = ("n", "allow_fewer", "out", "agent_id", "name", "announce", "workers")
         settings = {k: v for k, v in self.to_dict().items() if k not in ignored}
         if not self.uses_llm:
             settings.pop("llm")
-        blob = json.dumps({"settings": settings, "source": source_identity, "version": __version__}, sort_keys=True)
+        blob = json.dumps({"settings": settings, "source": source_identity, "code": rows_code_hash()}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

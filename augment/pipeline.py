@@ -22,6 +22,7 @@ import polars as pl
 from augment import __version__
 from augment.announce import announce, message_board
 from augment.checkpoint import Chunk, RunStore, lock_path
+from augment.code_version import rows_code_hash
 from augment.config import KEEPS_QUESTION, LLM_METHODS, RunConfig
 from augment.decontamination import decontaminate_stage, make_detector, require_embeddings
 from augment.errors import UserError
@@ -87,7 +88,8 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     proposal = post_proposal(config, identity, run_id)
     if proposal is not None:
         log(f"proposed in {proposal}")
-    resumed = store.open({"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__})
+    description = {"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__}
+    resumed = store.open(description | {"code": rows_code_hash()})
     if resumed:
         log(f"resuming run {run_id}: {len(store.completed())} chunk(s) already done")
 
