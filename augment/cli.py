@@ -11,8 +11,8 @@ from typing import Annotated, Optional
 import typer
 
 from augment.config import build_run_config, parse_mix, run_config_dict
-from augment.lifetime import describe, remove_dead_temporaries, writing
 from augment.errors import UserError
+from augment.lifetime import describe, remove_dead_temporaries, writing
 
 # rich_markup_mode=None: help text is shown verbatim (no markup eating `[...]`) and option names are never cut
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
