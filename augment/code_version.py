@@ -28,8 +28,12 @@ def _digest(files: list[Path]) -> str:
 @lru_cache(maxsize=1)
 def rows_code_hash() -> str:
     """sha256 over the row-making packages' files (names and contents), compiled caches left out."""
-    files = [path for package in ROW_PACKAGES for path in (ROOT / package).rglob("*")
-             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"]  # fmt: skip
+    files = [
+        path
+        for package in ROW_PACKAGES
+        for path in (ROOT / package).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    ]
     return _digest(sorted(files))
 
 

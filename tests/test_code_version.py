@@ -37,8 +37,9 @@ def package_copy(tmp_path) -> Path:
 
 
 def identities(copy: Path) -> dict:
-    result = subprocess.run([sys.executable, "-c", IDENTITIES], cwd=copy, capture_output=True, text=True, check=False,
-                            env=os.environ | {"PYTHONPATH": str(copy)}, timeout=300)  # fmt: skip
+    environment = os.environ | {"PYTHONPATH": str(copy)}
+    command = [sys.executable, "-c", IDENTITIES]
+    result = subprocess.run(command, cwd=copy, env=environment, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
     assert Path(found["package"]).is_relative_to(copy)

