@@ -120,8 +120,14 @@ class OpenAIEngine:
         limits = {e: asyncio.Semaphore(self.concurrency) for e in self.endpoints}
         endpoints = itertools.cycle(self.endpoints)
         async with httpx.AsyncClient(timeout=self.timeout) as client:
-            tasks = [self._one(client, next(endpoints), limits, r) for r in requests]
-            return await asyncio.gather(*tasks)
+            tasks = [asyncio.ensure_future(self._one(client, next(endpoints), limits, r)) for r in requests]
+            try:
+                return await asyncio.gather(*tasks)
+            except BaseException:  # one request failed for good: stop the others while the client is open,
+                for task in tasks:  # or their half-made connections warn on stderr after the one-line error
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
 
     async def _discover_model(self) -> str:
         import httpx
