@@ -17,8 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-from augment.sources import SourceError, load_embedded
 from augment.decontamination import make_detector
+from augment.sources import SourceError, load_embedded
 from filters.contamination import Verdict
 
 

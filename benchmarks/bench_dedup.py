@@ -11,8 +11,8 @@ every candidate are included; for datasketch only signatures, inserts and querie
 import re
 import time
 
-from benchmarks.common import generated_questions
 from augment.sources import load_embedded
+from benchmarks.common import generated_questions
 from dedup.index import DuplicateIndex
 
 if __name__ == "__main__":

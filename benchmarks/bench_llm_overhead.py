@@ -22,13 +22,14 @@ os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
 os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from tiny_model import build_tiny_model  # noqa: E402
+
 from augment.config import LLMConfig  # noqa: E402
-from augment.methods import names  # noqa: E402
 from augment.llm.engines import VLLMEngine  # noqa: E402
 from augment.llm.generator import LLMGenerator  # noqa: E402
+from augment.methods import names  # noqa: E402
 from augment.plan import TASK_SCHEMA  # noqa: E402
 from augment.sources import load_embedded  # noqa: E402
-from tiny_model import build_tiny_model  # noqa: E402
 
 
 class Recording:

@@ -25,6 +25,7 @@ from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
+from augment.errors import UserError
 from filters.answers import parse_answer_value
 
 CHILD = Path(__file__).with_name("sandbox_child.py")
@@ -49,7 +50,7 @@ class SandboxLimits:
     output_kb: int = 64
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(UserError):
     """This machine cannot isolate programs (no user namespaces, not root): none may run."""
 
 

@@ -10,7 +10,6 @@ import json
 import lzma
 from pathlib import Path
 
-
 from augment.sources import load_embedded
 from augment.symbolic.generator import annotation_records, cache_key
 

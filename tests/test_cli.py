@@ -6,7 +6,6 @@ import sys
 
 import polars as pl
 import pytest
-
 from conftest import ROOT, augment_cli
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import FIXTURES, augment_cli
 
 from augment.config import LLMConfig
 from augment.llm.engines import EngineError, OpenAIEngine, Request
@@ -21,7 +22,6 @@ from augment.llm.generator import LLMGenerator, clean_question, clean_solution
 from augment.plan import TASK_SCHEMA
 from augment.stages import apply_stage
 from augment.verification import VerifyPolicy, verify_stage
-from conftest import FIXTURES, augment_cli
 
 pytestmark = pytest.mark.slow
 CPU_ENV = {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}

