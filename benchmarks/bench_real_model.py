@@ -22,13 +22,13 @@ import polars as pl
 os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
 os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
 
-from augment.config import LLM_METHODS, LLMConfig  # noqa: E402
-from augment.llm.engines import VLLMEngine  # noqa: E402
-from augment.llm.generator import LLMGenerator  # noqa: E402
-from augment.plan import TASK_SCHEMA  # noqa: E402
-from augment.sources import load_embedded  # noqa: E402
-from augment.stages import DETAIL, DROP, Stage, apply_stage  # noqa: E402
-from augment.verification import VerifyPolicy, verify_stage  # noqa: E402
+from augment.config import LLM_METHODS, LLMConfig
+from augment.llm.engines import VLLMEngine
+from augment.llm.generator import LLMGenerator
+from augment.plan import TASK_SCHEMA
+from augment.sources import load_embedded
+from augment.stages import DETAIL, DROP, Stage, apply_stage
+from augment.verification import VerifyPolicy, verify_stage
 
 DEFAULT_MODEL = Path.home() / ".cache" / "gsm8k-augment" / "smollm2-135m-instruct"
 OUTPUTS = Path(__file__).parent / "data" / "real-model" / "bench-outputs.jsonl"
@@ -111,6 +111,8 @@ if __name__ == "__main__":
     generator_seconds = time.perf_counter() - started
     kept, rejected, _ = apply_stage(verify_stage(VerifyPolicy.from_config(VerifyPolicy().quality, config)), candidates)
     dropped = pl.concat([failed, rejected], how="diagonal_relaxed")
+    write_outputs(args.out, tasks, kept, dropped, recording, train)  # before the replay, which takes as long
+    print("\n".join(table(tasks, kept, dropped)), flush=True)
 
     tokenizer = engine.llm.get_tokenizer()
     started, tokens = time.perf_counter(), 0
@@ -120,11 +122,9 @@ if __name__ == "__main__":
         tokens += sum(len(c.token_ids) for o in outputs for c in o.outputs)
     bare_seconds = time.perf_counter() - started
 
-    write_outputs(args.out, tasks, kept, dropped, recording, train)
     requests = sum(len(b) for b in recording.batches)
     print(f"{args.sources} sources (seed {args.seed}) x {len(LLM_METHODS)} methods = {tasks.height} tasks; "
           f"{requests} requests, {tokens:,} generated tokens; samples {args.samples}, max_tokens {args.max_tokens}")
-    print("\n".join(table(tasks, kept, dropped)))
     print(f"all methods: {kept.height} of {tasks.height} accepted ({kept.height / tasks.height:.1%})")
     print(f"generator {generator_seconds:.1f} s ({tokens / generator_seconds:,.1f} tokens/s), bare LLM.generate "
           f"{bare_seconds:.1f} s ({tokens / bare_seconds:,.1f} tokens/s): ratio {generator_seconds / bare_seconds:.3f}")

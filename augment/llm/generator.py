@@ -156,6 +156,8 @@ class LLMGenerator:
         else:  # the votes that matter are those for the known answer
             target = row["hidden"] if method == "llm_backward" else row["gold"]
             votes = sum(answer == target for answer in answers)
+            if method == "resolve" and not self._agreed(votes, len(answers)):
+                return (*failed, "llm:weak-vote", f"target {format_number(target)}, votes {votes}/{len(answers)}")
         chosen = _choose(row["solutions"], target, row["question"])
         if chosen is None:
             return (*failed, "llm:no-solution-reaches-target", f"target {format_number(target)}, votes {votes}")
@@ -173,6 +175,12 @@ class LLMGenerator:
         generator = {"engine": self.engine_name, "model": self.engine.model_name, "params": json.dumps(params)}
         return (row["question"], chosen, format_number(target), method, "train", source_index, evidence, generator,
                 seed, [], None, None)  # fmt: skip
+
+
+    def _agreed(self, votes: int, samples: int) -> bool:
+        """A resolve solution is the row itself: one lucky sample of k that hits the gold is not trusted. The
+        135M model wrote "8 + 8 = 16 ... #### 16" for a problem whose answer is 16 by another computation."""
+        return votes >= self.config.min_votes and votes / max(samples, 1) >= self.config.min_share
 
 
 def _choose(solutions: list[str], target: Fraction, question: str) -> str | None:
