@@ -156,7 +156,7 @@ class LLMGenerator:
         else:  # the votes that matter are those for the known answer
             target = row["hidden"] if method == "llm_backward" else row["gold"]
             votes = sum(answer == target for answer in answers)
-            if method == "resolve" and not self._agreed(votes, len(answers)):
+            if method == "resolve" and votes and not self._agreed(votes, len(answers)):  # none: no-solution below
                 return (*failed, "llm:weak-vote", f"target {format_number(target)}, votes {votes}/{len(answers)}")
         chosen = _choose(row["solutions"], target, row["question"])
         if chosen is None:
