@@ -151,6 +151,34 @@ def test_accept_and_reject_on_realistic_outputs(train_rows):
     assert reasons == {"harder0": "verify:program-disagrees", "rephrase3": "verify:weak-vote"}
 
 
+HOLLY_SOLUTIONS = [  # SmolLM2-135M-Instruct's four samples for train row 1570, verbatim (benchmarks/data/real-model)
+    "To solve this problem, we need to consider the ratio of chocolate milk to the total amount of chocolate milk she drank, which is 8 ounces of chocolate milk to 16 ounces of chocolate milk.\nLet's start by dividing the answer by the ratio to find out how many 16 ounces of chocolate milk were needed to make the total.\n16 x 8 = 120 ounces of chocolate milk = 400 ounces of chocolate milk\nWe know that 120 + 8 = 200 ounces of chocolate milk\n#### 200",
+    "To solve this problem, we need to break it down into manageable parts. First, we need to determine how many ounces of chocolate milk Holly drank.\n\nShe drank 8 ounces of chocolate milk.\n\nThen, we need to find how many ounces of chocolate milk she drank with dinner.\n\nShe drank 8 ounces of chocolate milk and then drank another 8 ounces of chocolate milk, so she drank 4 ounces of chocolate milk with dinner.\n\nNow we only have 3 ounces of chocolate milk left.\n\nAccording to the problem, Holly drank 56 ounces of chocolate milk, but we need to find how many ounces of chocolate milk she drank with dinner.\n\nIn this case, we can start with the amount of chocolate milk she drank with dinner.\n\nShe drank 4 ounces of chocolate milk with dinner.\n\nTo find how many ounces of a\n#### 46",
+    "In the morning, Holly drank 8 ounces of chocolate milk and spent 8 ounces of chocolate milk on breakfast. So she spent 8 + 8 = 16 ounces of chocolate milk on lunch and dinner. She spent 56 ounces of chocolate milk on dinner and breakfast.\n#### 16",
+    "Kate drank 2 x 6 = 12 ounces of chocolate milk yesterday.\nShe drank 12 x 6 = 64 ounces of chocolate milk today.\nShe drank 8 x 12 = 84 ounces of chocolate milk tomorrow.\n#### 84",
+]
+
+
+def test_a_resolve_solution_needs_the_vote_not_one_lucky_sample():
+    """Real model text: one sample of four reached the gold 16 with "8 + 8 = 16", a computation that is not the
+    problem's. It re-executes, so only the vote can refuse it."""
+    from augment.sources import load_embedded
+
+    train = load_embedded("train").frame.filter(pl.col("source_index") == 1570)
+    assert train["question"][0].startswith("Holly loves to drink chocolate milk")
+
+    class RealText:
+        model_name = "smollm2"
+
+        def generate(self, batch: list[Request]) -> list[list[str]]:
+            return [HOLLY_SOLUTIONS[: r.n] for r in batch]
+
+    generator = LLMGenerator(LLMConfig(model="smollm2", samples=4, min_votes=3), train, {}, engine=RealText())
+    candidates = generator.generate_stage(tasks_frame([(1570, "resolve")]))
+    assert candidates["_drop"].to_list() == ["llm:weak-vote"]
+    assert candidates["_detail"].to_list() == ["target 16, votes 1/4"]
+
+
 def test_cleaning_model_text():
     assert clean_question("Rewritten: \"Tom has 3 apples and buys 2 more. How many does he have?\"\n\nProblem: x") \
         == "Tom has 3 apples and buys 2 more. How many does he have?"  # fmt: skip

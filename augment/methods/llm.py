@@ -67,6 +67,15 @@ class Resolve(LLMMethod):
     note = "a new step-by-step solution by a model; kept when it re-executes and reaches the gold answer"
     evidence_kind, need_votes, keeps_question = "re-execution+gold", False, True
 
+    def target(self, answers, row, min_votes, min_share):
+        """The chosen solution is the row itself, so one lucky sample of k that reaches the gold is not trusted:
+        SmolLM2-135M wrote "8 + 8 = 16 ... #### 16" for a problem whose answer is 16 by another computation."""
+        gold = row["gold"]
+        votes = sum(answer == gold for answer in answers)
+        if votes and (votes < min_votes or votes / max(len(answers), 1) < min_share):  # none: no-solution-reaches-target
+            return gold, votes, "llm:weak-vote", f"target {format_number(gold)}, votes {votes}/{len(answers)}"
+        return gold, votes, None, None
+
 
 class LLMBackward(LLMMethod):
     name, default_share, prompt = "llm_backward", 0.1, "backward"
