@@ -18,7 +18,7 @@ from conftest import FIXTURES, augment_cli
 
 from augment.config import LLMConfig
 from augment.llm.engines import EngineError, OpenAIEngine, Request
-from augment.llm.generator import LLMGenerator, clean_question, clean_solution
+from augment.llm.generator import LLMGenerator, clean_question, clean_solution, foreign_text
 from augment.plan import TASK_SCHEMA
 from augment.stages import apply_stage
 from augment.verification import VerifyPolicy, verify_stage
@@ -157,6 +157,24 @@ HOLLY_SOLUTIONS = [  # SmolLM2-135M-Instruct's four samples for train row 1570, 
     "In the morning, Holly drank 8 ounces of chocolate milk and spent 8 ounces of chocolate milk on breakfast. So she spent 8 + 8 = 16 ounces of chocolate milk on lunch and dinner. She spent 56 ounces of chocolate milk on dinner and breakfast.\n#### 16",
     "Kate drank 2 x 6 = 12 ounces of chocolate milk yesterday.\nShe drank 12 x 6 = 64 ounces of chocolate milk today.\nShe drank 8 x 12 = 84 ounces of chocolate milk tomorrow.\n#### 84",
 ]
+
+
+def test_written_questions_with_task_talk_or_the_examples_words_are_dropped():
+    """Texts SmolLM2-135M wrote in benchmarks/data/real-model/bench-outputs.jsonl (tasks 5, 125, 2)."""
+    holly = ("Holly loves to drink chocolate milk.  With breakfast, she drinks 8 ounces of chocolate milk before "
+             "leaving for work.")  # fmt: skip
+    meta = ("Struggling to find the answer to the question: How many ounces of chocolate milk did Holly end the day "
+            "with?")  # fmt: skip
+    assert foreign_text(meta, holly) == "llm:meta-text"
+    copied = "Albert is wondering how many ounces of chocolate she drank last night. How much did she drink?"
+    assert foreign_text(copied, holly) == "llm:copied-example"
+    newscast = "The half-hour newscast includes 12 minutes of national news. The rest is advertisements."
+    assert foreign_text("In April, the half-hour newscast included 12 minutes of national news. How many?", newscast) \
+        == "llm:copied-example"  # fmt: skip
+    # the same words are fine where the source has them (train row 0 is Natalia's, in April)
+    natalia = "Natalia sold clips to 48 of her friends in April. What is the answer to the math problem?"
+    assert foreign_text("In April, Natalia sold clips to 48 friends. How many clips?", natalia) is None
+    assert foreign_text(natalia, natalia) is None
 
 
 def test_a_resolve_solution_needs_the_vote_not_one_lucky_sample():

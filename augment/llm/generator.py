@@ -17,7 +17,7 @@ import polars as pl
 
 from augment.config import LLMConfig
 from augment.llm.engines import Request, make_engine, model_hash
-from augment.llm.prompts import render
+from augment.llm.prompts import EXAMPLE_WORDS, render
 from augment.methods import REGISTRY, LLMMethod
 from augment.methods.llm import hideable_numbers
 from augment.schema import Candidate, candidate_frame, verification
@@ -47,6 +47,20 @@ def clean_question(text: str) -> str | None:
     text = re.sub(r"^(?:Rewritten|Harder|New problem|With a distractor)\s*:\s*", "", text.strip()).strip().strip('"')
     text = " ".join(text.split())
     return text if "?" in text and len(text.split()) >= 8 else None
+
+
+_META_RE = re.compile(r"\b(?:the|this|original|new) (?:question|problem)\b|\bthe answer\b|\banswer is\b|\bmath problem\b",
+                      re.IGNORECASE)  # fmt: skip
+
+
+def foreign_text(written: str, source: str) -> str | None:
+    """A drop reason when a written question has words its source lacks that show the model wrote about the
+    task or copied its example (SmolLM2: "Struggling to find the answer to the question: ...")."""
+    if any(re.search(rf"\b{word}\b", written) and not re.search(rf"\b{word}\b", source) for word in EXAMPLE_WORDS):
+        return "llm:copied-example"
+    if _META_RE.search(written) and not _META_RE.search(source):
+        return "llm:meta-text"
+    return None
 
 
 def clean_solution(text: str) -> str:
@@ -107,7 +121,7 @@ class LLMGenerator:
             written = clean_question(texts[0])
             if written is None:
                 row |= {"drop": "llm:no-question", "detail": texts[0][:200]}
-            elif reason := row["method"].accept_question(written, row):
+            elif reason := foreign_text(written, row["source_question"]) or row["method"].accept_question(written, row):
                 row |= {"drop": reason, "detail": written[:200]}
             else:
                 row["question"] = written

@@ -59,6 +59,9 @@ EXAMPLES = {
     },
 }
 
+# the few-shot examples' people and month: in a question written for another source, a copy of the example
+EXAMPLE_WORDS = ("Natalia", "Weng", "Julie", "Betty", "Albert", "April")
+
 
 @lru_cache(maxsize=None)
 def template(name: str) -> str:
