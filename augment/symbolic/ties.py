@@ -62,6 +62,7 @@ class Resolver:
         self.ties: list[tuple[str, str]] = []  # expressions that must stay equal
         self.coincidences: list[tuple[str, str]] = []  # equal only by chance: settled by freezing
         self.reads: Counter[str] = Counter()  # how often each result is read again
+        self.ambiguous: set[str] = set()  # percents a solution may read as p or as 1 - p: they freeze
 
     def resolve(self, value: Fraction, where: str) -> str | None:
         """An expression for `value`, or None to keep it as a literal constant."""
@@ -91,6 +92,8 @@ class Resolver:
         if variable and variable not in self.frozen:
             return variable
         if percent:
+            if self.factors.get(value) == value * 100:  # "50% off" as * 0.5: p or 1 - p, only 50% makes both
+                self.ambiguous.add(percent)
             return f"{percent} / 100"
         if value in self.constants or value in self.cues:
             return None
@@ -130,6 +133,7 @@ class Resolver:
             name = self.variables.get(Fraction(count))
             if name and name not in self.frozen:
                 self.frozen[name] = Fraction(count)
+        self.frozen |= {name: original[name] for name in self.ambiguous}
         for left, right in self.coincidences:
             if self.reads[left] < 2:  # read once, it is that result: a constant there would leave it unused
                 continue
