@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from augment.symbolic.generator import SHIPPED
-from augment.symbolic.quantities import companions, cue_constants
+from augment.symbolic.quantities import companions, cue_constants, question_quantities, unit_ratios
 from augment.symbolic.variants import renumber
 from tests.test_soundness_ambiguity import compiled, renumbered, skip_reason
 
@@ -79,3 +79,10 @@ def test_a_number_stated_as_a_word_then_in_digits_keeps_its_digits():
         made = renumber(template, sample)
         assert re.search(r"\$\d+ a bag", made.question), made.question
         assert made.final == sample.values["n1"] ** 2 + sample.values["n2"] * sample.values["n3"]
+
+
+def test_a_constant_that_two_stated_numbers_of_one_unit_make_freezes_them(train_rows):
+    """4165: "14 x 2" for 6 days of a three-day rate: the 2 is 6 / 3, so 6 cannot vary alone (and with
+    6 and three fixed nothing varies)."""
+    assert unit_ratios("every three days ... 6 days", question_quantities("every three days ... 6 days"))[2] == {3, 6}
+    assert skip_reason(train_rows[4165]) == "no-variable-numbers"

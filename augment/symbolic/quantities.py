@@ -10,6 +10,7 @@ stated number, we cannot tell the two apart and the problem is not templated.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -242,14 +243,23 @@ def discount_halves(question: str, stated: list[Quantity]) -> frozenset[Fraction
 def repeated_totals(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
     """"$5 a week for 4 weeks ... for the next 4 weeks ... for the next 4 weeks ... over 12 weeks": a total
     of k equal periods in the same unit may be read as k times the period, so both stay fixed."""
-    units: dict[tuple[Fraction, str], int] = {}
-    for q in stated:
-        unit = re.match(r"[\s-]*([a-z]+)", question[q.end :])
-        if unit:
-            key = (q.value, unit.group(1).rstrip("s"))
-            units[key] = units.get(key, 0) + 1
+    units = Counter((q.value, unit) for q in stated if (unit := _unit(question, q)))
     return frozenset(v for (value, unit), count in units.items() if count > 1
                      and (value * count, unit) in units for v in (value, value * count))  # fmt: skip
+
+
+def unit_ratios(question: str, stated: list[Quantity]) -> dict[Fraction, frozenset[Fraction]]:
+    """"every three days ... 6 days" makes 2: a solution may write that 2 as a constant, so the two
+    numbers that make it stay fixed where it does. Ratio -> the numbers that make it."""
+    measured = [(q.value, unit) for q in stated if q.value > 0 and (unit := _unit(question, q))]
+    return {a / b: frozenset((a, b)) for a, unit in measured for b, other in measured
+            if unit == other and a > b and (a / b).denominator == 1}  # fmt: skip
+
+
+def _unit(question: str, quantity: Quantity) -> str | None:
+    """The word after a number, singular: "weeks" -> "week"."""
+    unit = re.match(r"[\s-]*([a-z]+)", question[quantity.end :])
+    return unit.group(1).rstrip("s") if unit else None
 
 
 def fraction_parts(stated: list[Quantity]) -> frozenset[Fraction]:

@@ -40,6 +40,7 @@ from augment.symbolic.quantities import (
     percent_factors,
     question_quantities,
     repeated_totals,
+    unit_ratios,
 )
 from augment.symbolic.relations import relation_conditions
 from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused, repetitions
@@ -111,6 +112,7 @@ def derive_template(question: str, answer: str) -> Template:
     resolver = Resolver(variables, cue_constants(question), constants, hundredths, question, percent_factors(stated),
                         fraction_parts(stated))
     resolver.fractions = {q.text for q in stated if "/" in q.text and not q.word}
+    resolver.ratios = unit_ratios(question, stated)
     ordinals = ordinal_values(question)  # "play 8 rounds ... in the sixth round": 5 and 6 stay
     resolver.frozen |= {name: value for value, name in variables.items() if {value, value + 1} & ordinals}
     # Numbers a cue makes from others ("himself and 3" = 4): frozen with them. Any sum, difference, product or

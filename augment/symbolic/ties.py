@@ -62,7 +62,8 @@ class Resolver:
         self.ties: list[tuple[str, str]] = []  # expressions that must stay equal
         self.coincidences: list[tuple[str, str]] = []  # equal only by chance: settled by freezing
         self.reads: Counter[str] = Counter()  # how often each result is read again
-        self.ambiguous: set[str] = set()  # percents a solution may read as p or as 1 - p: they freeze
+        self.ambiguous: set[str] = set()  # stated numbers a constant may come from ("50% off", 6 days / 3): frozen
+        self.ratios: dict[Fraction, frozenset[Fraction]] = {}  # 2 -> {6, 3} for "every 3 days ... 6 days"
 
     def resolve(self, value: Fraction, where: str) -> str | None:
         """An expression for `value`, or None to keep it as a literal constant."""
@@ -96,6 +97,7 @@ class Resolver:
                 self.ambiguous.add(percent)
             return f"{percent} / 100"
         if value in self.constants or value in self.cues:
+            self.ambiguous |= {self.variables[v] for v in self.ratios.get(value, ()) if v in self.variables}
             return None
         if value in self.factors:
             factor = self._factor(value)
