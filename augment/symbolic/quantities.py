@@ -10,6 +10,7 @@ stated number, we cannot tell the two apart and the problem is not templated.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -21,7 +22,7 @@ F = Fraction
 # Word cues in the question -> constants a solution may use without them being written.
 # One alternation, one pass per question; no two entries match the same word.
 _CUE_TABLE = [
-    (r"twice|doubl\w*|two times|pairs?|couples?|hal(?:f|ves|ved)|both|round[- ]trips?", (2, F(1, 2))),
+    (r"twice|doubl\w*|two times|pairs?|couples?|hal(?:f|ves|ved)|both|round[- ]trips?|and back", (2, F(1, 2))),
     (r"tripl\w*|thrice|three times|thirds?", (3, F(1, 3))),
     (r"quarters?|fourths?|quadrupl\w*", (4, F(1, 4), 25)),
     (r"dozens?", (12,)),
@@ -97,6 +98,11 @@ _RELATIVE_RE = re.compile(_RELATIVE, re.IGNORECASE)
 # A list of three or more things ("oranges, apples and watermelons"): a solution may count it.
 _ITEM = r"[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*){0,2}"
 _LIST_RE = re.compile(rf"\b{_ITEM}(?:,\s+{_ITEM})+,?\s+and\s+{_ITEM}")
+# "for himself and 3 members of his team": the 3 and he are the 4 a solution counts.
+_COMPANIONS_RE = re.compile(r"\b(?:him|her|them|my|your|our)sel(?:f|ves)\s+and\s+([\w-]+)", re.IGNORECASE)
+# "came 15 minutes late" of 30 minutes: a solution may read the 15 as the 30 - 15 left.
+_OFFSET_RE = re.compile(r"\s*(?:seconds?|minutes?|hours?|days?|weeks?)\s+(?:late|early|earlier|later)\b", re.IGNORECASE)
+_DISCOUNT_RE = re.compile(r"\s*(?:%|percent)\s*(?:off|discount)\b")
 _WEEKDAY_RE = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
 _YEAR_CONTEXT_RE = re.compile(r"\b(?:in|of|since|until|by|year|from)\s*$", re.IGNORECASE)
 
@@ -189,7 +195,7 @@ def cue_constants(question: str) -> frozenset[Fraction]:
     values = set()
     lowered = question.lower()
     words = set(re.findall(r"(?<!-)\b[a-z]+\b(?!-)", lowered))  # "tic-tac-toe" has no toes
-    words |= {" ".join(pair) for pair in re.findall(r"\b(two|three|round)[- ](times|trips?)\b", lowered)}
+    words |= {" ".join(pair) for pair in re.findall(r"\b(two|three|round|and)[- ](times|trips?|back)\b", lowered)}
     if "%" in question:
         words.add("%")
     for word in words:
@@ -204,10 +210,56 @@ def cue_constants(question: str) -> frozenset[Fraction]:
     days = {m.group(0).lower() for m in _WEEKDAY_RE.finditer(question)}
     if len(days) > 1:  # "Monday ... Thursday": a solution may average over the days it names
         values.add(F(len(days)))
+    values |= {count + 1 for count in companions(question)}
     for match in _RELATIVES_RE.finditer(question):  # "him and his date": 2; "her mom, dad, grandma": 3, or 4 with her
         relatives = len(_RELATIVE_RE.findall(match.group(0)))
         values |= {F(relatives), F(relatives + 1)}
     return frozenset(values)
+
+
+def companions(question: str) -> frozenset[Fraction]:
+    """The N of "himself and N members": with him they are N + 1, so N and N + 1 both stay fixed."""
+    counts = set()
+    for match in _COMPANIONS_RE.finditer(question):
+        word = match.group(1)
+        value = F(int(word)) if word.isdigit() else parse_number_words(word)
+        if value is not None:
+            counts.add(F(value))
+    return frozenset(counts)
+
+
+def offset_halves(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """"15 minutes late" where 30 minutes are stated: 15 and 30 - 15 coincide, so both stay fixed."""
+    values = {q.value for q in stated}
+    return frozenset(v for q in stated if 2 * q.value in values and _OFFSET_RE.match(question[q.end :])
+                     for v in (q.value, 2 * q.value))  # fmt: skip
+
+
+def discount_halves(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """"50% off" leaves 50%: a solution may multiply by either, so a 50% discount stays 50."""
+    return frozenset(q.value for q in stated if q.percent and q.value == 50 and _DISCOUNT_RE.match(question[q.end :]))
+
+
+def repeated_totals(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """"$5 a week for 4 weeks ... for the next 4 weeks ... for the next 4 weeks ... over 12 weeks": a total
+    of k equal periods in the same unit may be read as k times the period, so both stay fixed."""
+    units = Counter((q.value, unit) for q in stated if (unit := _unit(question, q)))
+    return frozenset(v for (value, unit), count in units.items() if count > 1
+                     and (value * count, unit) in units for v in (value, value * count))  # fmt: skip
+
+
+def unit_ratios(question: str, stated: list[Quantity]) -> dict[Fraction, frozenset[Fraction]]:
+    """"every three days ... 6 days" makes 2: a solution may write that 2 as a constant, so the two
+    numbers that make it stay fixed where it does. Ratio -> the numbers that make it."""
+    measured = [(q.value, unit) for q in stated if q.value > 0 and (unit := _unit(question, q))]
+    return {a / b: frozenset((a, b)) for a, unit in measured for b, other in measured
+            if unit == other and a > b and (a / b).denominator == 1}  # fmt: skip
+
+
+def _unit(question: str, quantity: Quantity) -> str | None:
+    """The word after a number, singular: "weeks" -> "week"."""
+    unit = re.match(r"[\s-]*([a-z]+)", question[quantity.end :])
+    return unit.group(1).rstrip("s") if unit else None
 
 
 def fraction_parts(stated: list[Quantity]) -> frozenset[Fraction]:

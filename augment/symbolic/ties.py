@@ -62,6 +62,8 @@ class Resolver:
         self.ties: list[tuple[str, str]] = []  # expressions that must stay equal
         self.coincidences: list[tuple[str, str]] = []  # equal only by chance: settled by freezing
         self.reads: Counter[str] = Counter()  # how often each result is read again
+        self.ambiguous: set[str] = set()  # stated numbers a constant may come from ("50% off", 6 days / 3): frozen
+        self.ratios: dict[Fraction, frozenset[Fraction]] = {}  # 2 -> {6, 3} for "every 3 days ... 6 days"
 
     def resolve(self, value: Fraction, where: str) -> str | None:
         """An expression for `value`, or None to keep it as a literal constant."""
@@ -91,8 +93,11 @@ class Resolver:
         if variable and variable not in self.frozen:
             return variable
         if percent:
+            if self.factors.get(value) == value * 100:  # "50% off" as * 0.5: p or 1 - p, only 50% makes both
+                self.ambiguous.add(percent)
             return f"{percent} / 100"
         if value in self.constants or value in self.cues:
+            self.ambiguous |= {self.variables[v] for v in self.ratios.get(value, ()) if v in self.variables}
             return None
         if value in self.factors:
             factor = self._factor(value)
@@ -130,6 +135,7 @@ class Resolver:
             name = self.variables.get(Fraction(count))
             if name and name not in self.frozen:
                 self.frozen[name] = Fraction(count)
+        self.frozen |= {name: original[name] for name in self.ambiguous}
         for left, right in self.coincidences:
             if self.reads[left] < 2:  # read once, it is that result: a constant there would leave it unused
                 continue

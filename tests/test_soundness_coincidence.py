@@ -1,0 +1,88 @@
+"""Soundness where a number the solution reads is a simple function of stated numbers that coincides
+with another stated number (issue 10, the audit of df531c0): "himself and 3" = 4 = "$4.00", "there and
+back" = 2 = "2 hours", "came 15 minutes late" of 30 = 30 - 15, three periods of "4 weeks" = "12 weeks",
+"50% off" = x 0.50, positions "Knives 5-9". Each cited train source is a regression test; the whole
+train split is checked through the shipped templates."""
+
+import json
+import lzma
+import re
+
+import numpy as np
+import pytest
+
+from augment.symbolic.generator import SHIPPED
+from augment.symbolic.quantities import companions, cue_constants, question_quantities, unit_ratios
+from augment.symbolic.variants import renumber
+from tests.test_soundness_ambiguity import compiled, renumbered, skip_reason
+
+
+def test_a_coincidence_with_a_late_arrival_keeps_both_numbers(train_rows):
+    """5893: Christina inflates for 30 - 15 minutes, written 15, the same as "15 minutes late"."""
+    for values, made in renumbered(train_rows[5893]):
+        assert "only have 30 minutes" in made.question and "came 15 minutes late" in made.question
+        assert made.final == 30 * values["n2"] + 30 * values["n3"] + 15 * values["n5"]
+
+
+def test_there_and_back_doubles_without_tying_to_a_stated_two(train_rows):
+    """1614: the round trip's x2 is not route B's "2 hours"."""
+    assert 2 in cue_constants("How much time will he save if he takes route B to Boston and back to his home?")
+    for values, made in renumbered(train_rows[1614]):
+        assert "only take him 2 hours" in made.question
+        assert made.final == 2 * values["n1"] - 4
+
+
+def test_himself_and_n_people_keep_the_count_and_the_number_it_makes(train_rows):
+    """5831: "himself and 3 members" are 4 diners, not the "$4.00" a meal costs."""
+    assert companions("a combo for himself and 3 members of his team") == {3}
+    assert 4 in cue_constants("a combo for herself and three friends")
+    for values, made in renumbered(train_rows[5831]):
+        assert "himself and 3 members" in made.question and "$4.00" in made.question
+        assert made.final == 16 * values["n1"] * values["n4"]
+
+
+def test_a_total_of_stated_periods_stays_their_sum(train_rows):
+    """4294: "over 12 weeks" is 4 + 4 + 4: neither changes alone."""
+    for values, made in renumbered(train_rows[4294]):
+        assert made.question.count("4 weeks") == 3 and "over 12 weeks" in made.question
+
+
+def test_fifty_percent_off_stays_fifty(train_rows):
+    """4439: x 0.50 for "50% off" reads as the percent or as 1 - the percent: only 50 makes both true."""
+    for values, made in renumbered(train_rows[4439]):
+        assert "50% off" in made.question
+
+
+def test_positions_named_in_the_solution_seed_nothing(train_rows):
+    """7044: "Knives 5-9" counts positions a variant cannot renumber."""
+    assert skip_reason(train_rows[7044]) == "position-range"
+
+
+@pytest.fixture(scope="module")
+def shipped_questions() -> list[str]:
+    records = [json.loads(line) for line in lzma.decompress(SHIPPED.read_bytes()).decode().split("\n") if line]
+    return [r["question_annotated"] for r in records if r["skipped"] is None]
+
+
+def test_no_shipped_template_varies_a_companion_count_or_a_fifty_percent_discount(shipped_questions):
+    for question in shipped_questions:
+        assert not re.search(r"\b(?:him|her|them)sel(?:f|ves)\s+and\s+\{", question), question[:80]
+        assert not re.search(r"\{[^{}]*,50\}\s*%\s*off\b", question), question[:80]
+
+
+def test_a_number_stated_as_a_word_then_in_digits_keeps_its_digits():
+    """5339's "two 4 oz packages ... $2.0 each" rendered "$four": a later mention keeps its own style."""
+    question = "Ann buys three bags of apples at $3 a bag and 5 pears at $2 each. How much does she spend?"
+    answer = "Apples: 3*3=<<3*3=9>>9 dollars.\nPears: 5*2=<<5*2=10>>10 dollars.\nIn all 9+10=<<9+10=19>>19.\n#### 19"
+    template = compiled(question, answer)
+    for sample in template.sample(np.random.default_rng(2), 8):
+        made = renumber(template, sample)
+        assert re.search(r"\$\d+ a bag", made.question), made.question
+        assert made.final == sample.values["n1"] ** 2 + sample.values["n2"] * sample.values["n3"]
+
+
+def test_a_constant_that_two_stated_numbers_of_one_unit_make_freezes_them(train_rows):
+    """4165: "14 x 2" for 6 days of a three-day rate: the 2 is 6 / 3, so 6 cannot vary alone (and with
+    6 and three fixed nothing varies)."""
+    assert unit_ratios("every three days ... 6 days", question_quantities("every three days ... 6 days"))[2] == {3, 6}
+    assert skip_reason(train_rows[4165]) == "no-variable-numbers"
