@@ -51,6 +51,14 @@ def vllm_engine(cpu_config):
     return VLLMEngine(cpu_config, seed=0)
 
 
+@pytest.fixture(scope="session")
+def smollm2_engine(smollm2, cpu_config):
+    """The real instruct model as an engine: the optional model checks (the judge) are tested with it (issue 14)."""
+    from augment.llm.engines import VLLMEngine
+
+    return VLLMEngine(LLMConfig(model=str(smollm2[0]), enforce_eager=True, max_model_len=2048, max_tokens=8), seed=0)
+
+
 def requests(count: int, n: int = 3, regex: str | None = None, max_tokens: int = 24) -> list[Request]:
     return [Request([{"role": "user", "content": f"Tom has {i} apples. How many?"}], n, seed=100 + i,
                     temperature=1.0, max_tokens=max_tokens, regex=regex) for i in range(count)]  # fmt: skip
@@ -316,7 +324,7 @@ def test_a_killed_llm_run_loses_at_most_the_batch_in_flight(llm_run, tiny_model,
     assert run_drops(out).equals(run_drops(reference_dir / "out"))
 
 
-def test_the_judge_decides_only_the_undecided_pairs(vllm_engine):
+def test_the_judge_decides_only_the_undecided_pairs(smollm2_engine):
     """The contamination judge asks the model (one constrained word, temperature 0) about every
     undecided question and about nothing else; a "yes" flags it as judged."""
     from dataclasses import replace
@@ -335,19 +343,19 @@ def test_the_judge_decides_only_the_undecided_pairs(vllm_engine):
     class Recording:  # the real engine, with the requests it was given kept
         def generate(self, batch):
             asked.extend(batch)
-            return vllm_engine.generate(batch)
+            return smollm2_engine.generate(batch)
 
     judged = judge(detector, questions, verdicts, Recording())
     assert verdicts[0].reason == "verbatim" and judged[0] == verdicts[0]  # flagged already: never asked
     assert len(asked) == 3 and all(r.regex == ANSWER and r.temperature == 0 and r.n == 1 for r in asked)
     assert f"Problem A: {test[verdicts[1].test_index]}" in asked[0].messages[0]["content"]
     assert f"Problem B: {train[0]}" in asked[0].messages[0]["content"]
-    answers = [texts[0] for texts in vllm_engine.generate(asked)]
+    answers = [texts[0] for texts in smollm2_engine.generate(asked)]
     assert set(answers) <= {"yes", "no"}
     assert [v.reason == "judged" and v.contaminated for v in judged[1:]] == [a == "yes" for a in answers]
 
 
-def test_the_run_stage_asks_the_judge_about_worker_verdicts(vllm_engine):
+def test_the_run_stage_asks_the_judge_about_worker_verdicts(smollm2_engine):
     """In `augment run --judge`, the decontaminate stage asks about the undecided rows the workers marked."""
     from dataclasses import replace
 
@@ -364,8 +372,8 @@ def test_the_run_stage_asks_the_judge_about_worker_verdicts(vllm_engine):
     frame = with_verdicts(pl.DataFrame({"question": [test[3], train[10], train[11]]}), detector)
     undecided = frame["_contamination_undecided"].to_list()
     assert undecided[0] is None and None not in undecided[1:]
-    kept, dropped, stats = apply_stage(decontaminate_stage(lambda: detector, lambda: vllm_engine), frame)
-    same = ask(vllm_engine, detector, [train[10], train[11]], undecided[1:])
+    kept, dropped, stats = apply_stage(decontaminate_stage(lambda: detector, lambda: smollm2_engine), frame)
+    same = ask(smollm2_engine, detector, [train[10], train[11]], undecided[1:])
     assert stats.drops["contamination:verbatim"] == 1
     assert stats.drops["contamination:judged"] == sum(same)
     assert kept.height == 3 - 1 - sum(same)
