@@ -86,3 +86,22 @@ def test_a_constant_that_two_stated_numbers_of_one_unit_make_freezes_them(train_
     6 and three fixed nothing varies)."""
     assert unit_ratios("every three days ... 6 days", question_quantities("every three days ... 6 days"))[2] == {3, 6}
     assert skip_reason(train_rows[4165]) == "no-variable-numbers"
+
+
+def test_fifty_percent_fewer_stays_fifty(train_rows):
+    """2999 (audit of 6f812ba): "50% fewer green than yellow" as x 0.5 is the percent or its complement."""
+    for values, made in renumbered(train_rows[2999]):
+        assert "50% fewer" in made.question
+
+
+def test_her_parents_are_two_people(train_rows):
+    """1085 (audit of 6f812ba): "her parents" are the 2 a solution multiplies by, not the siblings' "2 suitcases"."""
+    assert {2, 3} <= cue_constants("Each of her 4 siblings is bringing 2 suitcases, and her parents are bringing 3.")
+    for values, made in renumbered(train_rows[1085]):
+        assert "bringing 2 suitcases" in made.question
+
+
+def test_a_count_of_what_was_listed_stays(train_rows):
+    """2596 (audit of 6f812ba): "the average of these 3 scores" counts the scores named, and the answer divides by it."""
+    for values, made in renumbered(train_rows[2596]):
+        assert "these 3 scores" in made.question and "/3 = " in made.answer

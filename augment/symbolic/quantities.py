@@ -81,7 +81,7 @@ _ORDINAL_WORD_RE = re.compile(
     rf"\b(?:the|his|her|their|its|my|our|your)\s+(second|{'|'.join(_ORDINAL_WORDS)})\b(?!\s+of\b)", re.IGNORECASE)
 # Numbers fixed by a phrase: "the top 10", "5 hands per person" (a body's parts are not a count to vary),
 # and the count of a list the question spells out.
-_FIXED_BEFORE_RE = re.compile(r"\btop\s*$", re.IGNORECASE)
+_FIXED_BEFORE_RE = re.compile(r"\b(?:top|these|those)\s*$", re.IGNORECASE)  # "these 3 scores": counts what was listed
 _FIXED_AFTER_RE = re.compile(
     r"^\s+(?:hands?|arms?|legs?|eyes?|ears?|feet|wings?|heads?|fingers?|toes?)\s+(?:per|each|a|an|on)\b"
     r"|^(?:\s+[a-z-]+){1,4}\s*:\s*[\w -]+(?:,\s*[\w -]+)+",  # "4 species of trees: oak, pine, ...": a listed count
@@ -95,6 +95,7 @@ _RELATIVES_RE = re.compile(
     rf"\b{_POSSESSIVE}{_RELATIVE}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:{_POSSESSIVE})?{_RELATIVE})*+(?!\s*,\s*(?-i:[A-Z]))",
     re.IGNORECASE)
 _RELATIVE_RE = re.compile(_RELATIVE, re.IGNORECASE)
+_PARENTS_RE = re.compile(rf"\b{_POSSESSIVE}(?:grand)?parents\b", re.IGNORECASE)  # two people, three with the child
 # A list of three or more things ("oranges, apples and watermelons"): a solution may count it.
 _ITEM = r"[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*){0,2}"
 _LIST_RE = re.compile(rf"\b{_ITEM}(?:,\s+{_ITEM})+,?\s+and\s+{_ITEM}")
@@ -102,7 +103,7 @@ _LIST_RE = re.compile(rf"\b{_ITEM}(?:,\s+{_ITEM})+,?\s+and\s+{_ITEM}")
 _COMPANIONS_RE = re.compile(r"\b(?:him|her|them|my|your|our)sel(?:f|ves)\s+and\s+([\w-]+)", re.IGNORECASE)
 # "came 15 minutes late" of 30 minutes: a solution may read the 15 as the 30 - 15 left.
 _OFFSET_RE = re.compile(r"\s*(?:seconds?|minutes?|hours?|days?|weeks?)\s+(?:late|early|earlier|later)\b", re.IGNORECASE)
-_DISCOUNT_RE = re.compile(r"\s*(?:%|percent)\s*(?:off|discount)\b")
+_DISCOUNT_RE = re.compile(r"\s*(?:%|percent)\s*(?:off|discount|fewer|less|cheaper|lower|smaller)\b")
 _WEEKDAY_RE = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
 _YEAR_CONTEXT_RE = re.compile(r"\b(?:in|of|since|until|by|year|from)\s*$", re.IGNORECASE)
 
@@ -159,8 +160,8 @@ def question_quantities(question: str) -> list[Quantity]:
 
 
 def _fixed_by_phrase(question: str, start: int, end: int) -> bool:
-    """"the top 10", "5 hands per person", "4 species of trees: oak, pine, ...": the words fix the number."""
-    return bool(_FIXED_BEFORE_RE.search(question[max(0, start - 6) : start]) or _FIXED_AFTER_RE.match(question[end:]))
+    """"the top 10", "these 3 scores", "5 hands per person", "4 species of trees: oak, ...": the words fix it."""
+    return bool(_FIXED_BEFORE_RE.search(question[max(0, start - 7) : start]) or _FIXED_AFTER_RE.match(question[end:]))
 
 
 def ordinal_values(question: str) -> frozenset[Fraction]:
@@ -214,6 +215,8 @@ def cue_constants(question: str) -> frozenset[Fraction]:
     for match in _RELATIVES_RE.finditer(question):  # "him and his date": 2; "her mom, dad, grandma": 3, or 4 with her
         relatives = len(_RELATIVE_RE.findall(match.group(0)))
         values |= {F(relatives), F(relatives + 1)}
+    if _PARENTS_RE.search(question):  # "her parents are bringing 3 suitcases": 2 parents
+        values |= {F(2), F(3)}
     return frozenset(values)
 
 
@@ -236,7 +239,7 @@ def offset_halves(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
 
 
 def discount_halves(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
-    """"50% off" leaves 50%: a solution may multiply by either, so a 50% discount stays 50."""
+    """"50% off" (or "50% fewer") leaves 50%: a solution may multiply by either, so that 50 stays 50."""
     return frozenset(q.value for q in stated if q.percent and q.value == 50 and _DISCOUNT_RE.match(question[q.end :]))
 
 
