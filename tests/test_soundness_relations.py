@@ -74,6 +74,18 @@ def test_a_share_stays_below_one_and_a_percentage_within_100():
         assert 0 < template.final(sample) <= 100
 
 
+def test_every_result_stays_within_the_scale_of_the_original():
+    """A product of two renumbered counts may not grow a result eightfold ("each hedgehog eats 6,300")."""
+    template = compiled(
+        "A farm has 9 hedgehogs. Each hedgehog eats 35 strawberries. How many strawberries do they eat?",
+        "They eat 9*35=<<9*35=315>>315 strawberries.\n#### 315",
+    )
+    assert Counter(kind_of(c) for c in template.template.conditions)["scale"] == 1
+    assert kind_of("315 <= (n1 * n2) * 8 <= 20160") == "scale"
+    for sample in samples(template):
+        assert 315 / 8 <= template.final(sample) <= 315 * 8
+
+
 def test_chances_computed_in_percent_stay_within_100(train_rows):
     """Train 5475: "increase 10% for every additional inch" gave chances of 540%."""
     row = train_rows[5475]
@@ -86,7 +98,7 @@ def test_relation_kinds_come_from_the_original_values_not_word_lists():
     values = {"n1": Fraction(12), "n2": Fraction(8)}
     conditions = relation_conditions([("n1 - n2", Fraction(4)), ("n2 / n1", Fraction(2, 3))], values)
     assert "n1 > n2" in conditions and "n2 / n1 < 1" in conditions
-    assert {kind_of(c) for c in conditions} == {"order", "part-of-whole"}
+    assert {kind_of(c) for c in conditions} == {"order", "part-of-whole", "scale"}
     assert kind_of("n1 > 0") is None and kind_of("is_int(n1 / 2)") is None and kind_of("n1 == n2") is None
 
 
@@ -231,6 +243,19 @@ def test_every_variant_keeps_each_intermediates_sign_and_integrality(train_varia
             if (before > 0) != (after > 0) or (before.denominator == 1 and after.denominator != 1):
                 broken.append((index, before, after))
     assert len(made) > 2000 and not broken, broken[:5]
+
+
+def test_every_variant_keeps_each_result_within_eight_times_the_original(train_variants):
+    rows, made = train_variants
+    broken = []
+    for index, method, variant in made:
+        if method == "backward":
+            continue
+        original = [parse_plain_number(m.group(1).rpartition("=")[2]) for m in ANNOTATION_RE.finditer(rows[index]["answer"])]
+        new = [parse_plain_number(m.group(1).rpartition("=")[2]) for m in ANNOTATION_RE.finditer(variant.answer)]
+        broken += [(index, before, after) for before, after in zip(original, new)
+                   if before and after and before > 0 and not before / 8 <= after <= before * 8]  # fmt: skip
+    assert not broken, broken[:5]
 
 
 def test_no_variant_writes_point_zero_dollars_or_a_wrong_article(train_variants):
