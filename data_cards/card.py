@@ -15,6 +15,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from augment.methods import REGISTRY, names
 from augment.schema import DESCRIPTIONS, SCHEMA, VIEWS
 from augment.symbolic.magnitudes import BANDS
+from augment.symbolic.relations import SCALE
 from filters import embeddings as embedding_model
 from filters.contamination import held_out_figures
 
@@ -119,7 +120,8 @@ def _composition(manifest: dict) -> str:
     if set(names("symbolic")) & manifest["methods"].keys():
         lines += ["", (f"Symbolic numbers: {BANDS} Every sample keeps the original's relations: each intermediate's "
                        "sign and wholeness, the order of the two sides of every sum and difference and of their "
-                       "result, shares below 1 and percentages within 0..100.")]  # fmt: skip
+                       f"result, shares below 1, percentages within 0..100, and every positive result within "
+                       f"{SCALE} times the original's.")]  # fmt: skip
     return "\n".join(lines)
 
 
