@@ -35,6 +35,7 @@ from augment.symbolic.quantities import (
     discount_halves,
     fraction_parts,
     implied_constants,
+    noun_after,
     offset_halves,
     ordinal_values,
     percent_factors,
@@ -113,6 +114,9 @@ def derive_template(question: str, answer: str) -> Template:
                         fraction_parts(stated))
     resolver.fractions = {q.text for q in stated if "/" in q.text and not q.word}
     resolver.ratios = unit_ratios(question, stated)
+    for quantity in stated:  # "2 business partners": what each stated number counts
+        counted = resolver.nouns if quantity.variable else resolver.fixed_nouns
+        counted.setdefault(quantity.value, []).append(noun_after(question, quantity.end, quantity.start))
     ordinals = ordinal_values(question)  # "play 8 rounds ... in the sixth round": 5 and 6 stay
     resolver.frozen |= {name: value for value, name in variables.items() if {value, value + 1} & ordinals}
     # Numbers a cue makes from others ("himself and 3" = 4): frozen with them. Any sum, difference, product or
@@ -188,6 +192,9 @@ def _template_line(line: str, resolver: Resolver) -> str:
         if len(repeated) == len(slots):
             starts = [eq.expression_start] * (len(repeated) - 1) + [eq.value_start]
             for token, slot, base in zip(repeated, slots, starts):
+                said = eq.expression if base == eq.expression_start else eq.value  # "2 parts * $500"
+                noun = noun_after(said, token.end(), token.start())
+                resolver.check_noun(Fraction(token.group(0).replace(",", "")), noun, slot)
                 if slot is not None:
                     edits.append((base + token.start(), base + token.end(), _slot(slot, token.group(0))))
             covered.append((eq.start, eq.end))
@@ -208,7 +215,8 @@ def _template_line(line: str, resolver: Resolver) -> str:
         if echo and value == _annotated_value(echo[0]):
             expr = slots_by_start[echo[0].start()][-1]
         else:
-            expr = resolver.resolve(value, f"solution text {line.strip()[:50]!r}")
+            noun = noun_after(blanked, match.end(), match.start())
+            expr = resolver.resolve(value, f"solution text {line.strip()[:50]!r}", noun)
         if expr is not None:
             edits.append((match.start(), match.end(), _slot(expr, match.group(0))))
     for match in NUMBER_WORDS_RE.finditer(blanked):  # "the other ten tickets": a word says a number too
@@ -216,7 +224,8 @@ def _template_line(line: str, resolver: Resolver) -> str:
         if value is None or value < 2 or _FRACTION_WORD_RE.match(blanked, match.end()):
             continue
         try:
-            expr = resolver.resolve(Fraction(value), f"solution text {line.strip()[:50]!r}")
+            expr = resolver.resolve(Fraction(value), f"solution text {line.strip()[:50]!r}",
+                                    noun_after(blanked, match.end()))
         except TemplateSkip:  # a word nothing explains ("two ways to see it") is not a quantity
             continue
         if expr is not None:
@@ -282,7 +291,8 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
         if i in stated_fraction:
             expr = None
         else:
-            expr = resolver.resolve(Fraction(token.group(0).replace(",", "")), f"step {expression.strip()!r}")
+            expr = resolver.resolve(Fraction(token.group(0).replace(",", "")), f"step {expression.strip()!r}",
+                                    noun_after(expression, token.end(), token.start()))
         literal_slots.append(expr)
         replacement = ast.parse(expr, mode="eval").body if expr is not None else node
         if i in percents:

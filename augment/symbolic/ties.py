@@ -10,6 +10,8 @@ if both readings give the same story, so the resolver records what must hold:
   "5 more rounds") must stay equal to it;
 - a result reused where it is half of an earlier quantity may be that quantity's other
   half ("50% of 266 are 133 ... the other 133"): the two halves must stay equal.
+A mention tied by value to a stated number of another noun, when a fixed number of that value
+fits it better, freezes the variable (`check_noun`).
 The last two are coincidences, not relations, and they matter only where the result is read
 more than once (read once, it must be the result, or the result would go unused). So rather than hope the sampler meets them
 we freeze the stated numbers involved (`settle`): one if that makes both readings agree for
@@ -64,9 +66,32 @@ class Resolver:
         self.reads: Counter[str] = Counter()  # how often each result is read again
         self.ambiguous: set[str] = set()  # stated numbers a constant may come from ("50% off", 6 days / 3): frozen
         self.ratios: dict[Fraction, frozenset[Fraction]] = {}  # 2 -> {6, 3} for "every 3 days ... 6 days"
+        self.nouns: dict[Fraction, list[frozenset[str] | None]] = {}  # value -> what each stated mention counts
+        self.fixed_nouns: dict[Fraction, list[frozenset[str] | None]] = {}  # the same for fixed ones: "top 2 floors"
 
-    def resolve(self, value: Fraction, where: str) -> str | None:
-        """An expression for `value`, or None to keep it as a literal constant."""
+    def resolve(self, value: Fraction, where: str, noun: frozenset[str] | None = None) -> str | None:
+        """An expression for `value`, or None to keep it as a literal constant. `noun`: what the
+        solution's mention counts ("2 parts"), checked against the stated mentions of that value."""
+        expr = self._resolve(value, where)
+        self.check_noun(value, noun, expr)
+        return expr
+
+    def check_noun(self, value: Fraction, noun: frozenset[str] | None, expr: str | None) -> None:
+        """A mention tied by value alone to a stated number of another noun, where the question also
+        states that value fixed with the mention's noun or bare ("gets 2 parts": "2 business partners"
+        or the ratio's "2:5"; "2 toes": "two races" or the fixed "2 toes on each"), may mean the fixed
+        one: freeze the variable, so both readings stay equal. Wider rules froze mostly synonyms
+        ("6 turns" of "six laps"); a mention read as an earlier result is already safe, as a stated
+        number of that value follows the result."""
+        variable = self.variables.get(value)
+        mentions = self.nouns.get(value, [])
+        fixed = self.fixed_nouns.get(value, [])
+        if not (variable and expr == variable and noun and mentions) or None in mentions or \
+                any(noun & m for m in mentions) or not any(m is None or noun & m for m in fixed):  # fmt: skip
+            return
+        self.frozen[variable] = value
+
+    def _resolve(self, value: Fraction, where: str) -> str | None:
         variable = self.variables.get(value)
         if variable and (value in self.cues or value in self.parts or value in self.factors):
             self.frozen[variable] = value  # "2 friends ... twice a week": keep 2 fixed
