@@ -29,8 +29,7 @@ from augment.decontamination import require_embeddings
 from augment.errors import UserError
 from augment.lifetime import run_lock, writing
 from augment.llm.engines import check_model
-from augment.methods import REGISTRY
-from augment.methods import names as names_of
+from augment.methods import REGISTRY, names
 from augment.plan import Eligibility, plan_tasks
 from augment.publish import find_published, publish_version, remove_abandoned_staging
 from augment.sources import SourceError, load_source
@@ -93,10 +92,23 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     if proposal is not None:
         log(f"proposed in {proposal}")
     description = {"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__}
-    resumed = store.open(description | {"code": rows_code_hash()})
-    if resumed:
+    if store.open(description | {"code": rows_code_hash()}):
         log(f"resuming run {run_id}: {len(store.completed())} chunk(s) already done")
+    made = _make_rows(config, source, run_id, store, show_progress)
+    return _publish(config, identity, run_id, dataset_dir, store, made, log)
 
+
+@dataclass
+class _Made:
+    """What the chunks made: rows kept, tasks planned, the funnel up to publish, the drops before the chunks."""
+
+    kept: int
+    planned: int
+    funnel: list[StageStats]
+    early_drops: pl.DataFrame
+
+
+def _make_rows(config: RunConfig, source, run_id: str, store: RunStore, show_progress: bool) -> _Made:
     load_stats = StageStats("load", source.frame.height + sum(source.malformed.values()), source.frame.height,
                             Counter({f"load:{k}": v for k, v in source.malformed.items()}))  # fmt: skip
     if show_progress:
@@ -113,24 +125,30 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     finally:
         if workers is not None:
             workers.close()
+    funnel = [load_stats, source_stats, *([template_stats] if workers else []), *totals]
+    early_drops = _early_drops(funnel, excluded, workers.skipped if workers else {})
+    return _Made(kept, tasks.height, funnel, early_drops)
+
+
+def _publish(config: RunConfig, identity, run_id, dataset_dir: Path, store: RunStore, made: _Made, log) -> RunResult:
+    """The first n kept rows, when there are enough (or --allow-fewer), as a new version, then announced."""
+    kept, funnel = made.kept, list(made.funnel)
     if kept < config.n and not config.allow_fewer:
         raise RunError(
-            f"the source is exhausted: {kept:,} of {config.n:,} rows survived all {tasks.height:,} planned tasks "
+            f"the source is exhausted: {kept:,} of {config.n:,} rows survived all {made.planned:,} planned tasks "
             f"({config.max_per_source} per source); raise --max-per-source, widen --mix, or pass --allow-fewer "
             f"to publish what survived (work so far is kept and reused)"
         )
-    funnel = [load_stats, source_stats, *([template_stats] if workers else []), *totals]
     if kept == 0:  # an empty release would only announce a failure as a dataset
         raise RunError(
-            f"nothing accepted: no row survived {tasks.height:,} planned tasks, so nothing is published; "
+            f"nothing accepted: no row survived {made.planned:,} planned tasks, so nothing is published; "
             f"main drops: {_main_drops(funnel)}"
         )
     survivors = pl.concat([store.load(k, "rows") for k in store.completed()])
     rows = survivors.head(config.n)
     beyond = Counter({"publish:beyond-n": kept - rows.height}) if kept > rows.height else Counter()
     funnel.append(StageStats("publish", kept, rows.height, beyond))
-    drops = pl.concat([_early_drops(funnel, excluded, workers.skipped if workers else {}),
-                       *(store.load(k, "drops") for k in store.completed()),
+    drops = pl.concat([made.early_drops, *(store.load(k, "drops") for k in store.completed()),
                        survivors.slice(config.n).select("source_index", "method", "question").with_columns(
                            stage=pl.lit("publish"), reason=pl.lit("publish:beyond-n"))],
                       how="diagonal_relaxed")  # fmt: skip
@@ -236,58 +254,81 @@ def _chunk_context(config: RunConfig, sources: pl.DataFrame, store: RunStore) ->
     return ChunkContext(config, train, index)
 
 
+@dataclass
+class _Tally:
+    """Rows kept, chunks committed and each stage's counters so far, from the committed chunks on."""
+
+    kept: int
+    chunks: int
+    tasks_done: int
+    totals: dict[str, StageStats]
+
+    @classmethod
+    def from_store(cls, store: RunStore) -> _Tally:
+        done = store.completed()
+        tally = cls(0, len(done), store.task_range(done[-1])[1] if done else 0,
+                    {name: StageStats(name) for name in (*TASK_STAGES, *chunk_stage_names())})  # fmt: skip
+        tally.kept = sum(store.load(k, "rows").height for k in done)
+        tally.add_stats(stat for k in done for stat in store.stats(k))
+        return tally
+
+    def add_stats(self, stats) -> None:
+        for stat in stats:
+            self.totals.setdefault(stat.name, StageStats(stat.name)).add(stat)
+
+    def rate(self) -> float:
+        """Rows kept per task so far."""
+        return self.kept / self.tasks_done if self.tasks_done else 0.0
+
+
+def _next_span(config: RunConfig, start: int, kept: float, rate: float, total: int) -> tuple[int, int] | None:
+    """The next chunk's slice of the task stream: full size, or what the remaining rows need."""
+    if start >= total or kept >= config.n:
+        return None
+    size = config.chunk_size
+    if rate > 0:
+        size = min(size, math.ceil((config.n - kept) / rate * 1.05) + 32)
+    return start, min(start + max(size, 1), total)
+
+
+def _submit(workers, tasks: pl.DataFrame, span: tuple[int, int] | None):
+    """Hand a chunk's symbolic tasks to the workers; call the result to wait for them (None: no chunk)."""
+    if span is None:
+        return None
+    symbolic = tasks.slice(span[0], span[1] - span[0]).filter(~pl.col("method").is_in(names("llm")))
+    return workers.submit(symbolic) if symbolic.height and workers is not None else (lambda: None)
+
+
 def _run_chunks(work: ChunkWork, workers, store: RunStore, tasks: pl.DataFrame, show_progress: bool):
     """Run chunks until n rows survive or the tasks run out; returns the rows kept and each stage's totals."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    names = [*TASK_STAGES, *chunk_stage_names()]
-    totals = {name: StageStats(name) for name in names}
-    done = store.completed()
-    kept = sum(store.load(k, "rows").height for k in done)
-    for stat in (stat for k in done for stat in store.stats(k)):
-        totals.setdefault(stat.name, StageStats(stat.name)).add(stat)
-    start = store.task_range(done[-1])[1] if done else 0
-    n, total, chunk = work.config.n, tasks.height, len(done)
-
-    def next_span(start: int, kept: float, rate: float) -> tuple[int, int] | None:
-        if start >= total or kept >= n:
-            return None
-        size = work.config.chunk_size
-        if rate > 0:  # full size, or what the remaining rows need
-            size = min(size, math.ceil((n - kept) / rate * 1.05) + 32)
-        return start, min(start + max(size, 1), total)
-
-    def submit(span: tuple[int, int] | None):
-        """Hand a chunk's symbolic tasks to the workers; call the result to wait for them."""
-        symbolic = tasks.slice(span[0], span[1] - span[0]).filter(~pl.col("method").is_in(names_of("llm")))
-        return workers.submit(symbolic) if symbolic.height and workers is not None else (lambda: None)
-
+    config, tally = work.config, _Tally.from_store(store)
+    stages = ", ".join(tally.totals)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   disable=not show_progress, transient=False, console=Console(stderr=True)) as progress:  # fmt: skip
-        bar = progress.add_task(f"rows kept; chunk {chunk + 1}: {', '.join(names)}", total=n, completed=min(kept, n))
-        rate = kept / start if start else 0.0  # rows kept per task so far
-        span = next_span(start, kept, rate)
-        pending = submit(span) if span else None
+        description = f"rows kept; chunk {tally.chunks + 1}: {stages}"
+        bar = progress.add_task(description, total=config.n, completed=min(tally.kept, config.n))
+        span = _next_span(config, tally.tasks_done, tally.kept, tally.rate(), tasks.height)
+        pending = _submit(workers, tasks, span)
         while span is not None:
             symbolic = pending()
             # the workers make the next chunk while this process deduplicates and decontaminates this one
-            following = next_span(span[1], kept + (span[1] - span[0]) * (rate or 0.9), rate)
-            following_pending = submit(following) if following else None
+            expected = tally.kept + (span[1] - span[0]) * (tally.rate() or 0.9)
+            following = _next_span(config, span[1], expected, tally.rate(), tasks.height)
+            following_pending = _submit(workers, tasks, following)
             result = work.finish(tasks.slice(span[0], span[1] - span[0]), span, symbolic)
-            store.commit(chunk, result)
-            for stat in result.stats:
-                totals.setdefault(stat.name, StageStats(stat.name)).add(stat)
-            kept += result.rows.height
-            chunk, rate = chunk + 1, kept / span[1]
-            progress.update(
-                bar, completed=min(kept, n), description=f"rows kept; chunk {chunk + 1}: {', '.join(names)}"
-            )
+            store.commit(tally.chunks, result)
+            tally.add_stats(result.stats)
+            tally.kept, tally.chunks, tally.tasks_done = tally.kept + result.rows.height, tally.chunks + 1, span[1]
+            description = f"rows kept; chunk {tally.chunks + 1}: {stages}"
+            progress.update(bar, completed=min(tally.kept, config.n), description=description)
             if following is None:
-                following = next_span(span[1], kept, rate)
-                following_pending = submit(following) if following else None
+                following = _next_span(config, span[1], tally.kept, tally.rate(), tasks.height)
+                following_pending = _submit(workers, tasks, following)
             span, pending = following, following_pending
-    return kept, list(totals.values())
+    return tally.kept, list(tally.totals.values())
 
 
 def _main_drops(funnel: list[StageStats], top: int = 3) -> str:
