@@ -56,6 +56,9 @@ def with_verdicts(frame: pl.DataFrame, detector: ContaminationDetector) -> pl.Da
     )
 
 
+DECONTAMINATE = "decontaminate"
+
+
 def decontaminate_stage(detector: Callable[[], ContaminationDetector | None], judge=None) -> Stage:
     """`detector()` gives the detector (built on first use), or None when decontamination is off;
     `judge()`, when given, the engine of the judge model (`augment.judge`)."""
@@ -80,4 +83,4 @@ def decontaminate_stage(detector: Callable[[], ContaminationDetector | None], ju
                     reasons[i], details[i] = "contamination:judged", f"GSM8K test #{undecided[i]} (judge)"
         return with_drops(frame, reasons, details)
 
-    return Stage("decontaminate", run, inputs=("question",))
+    return Stage(DECONTAMINATE, run, inputs=("question",))

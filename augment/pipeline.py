@@ -21,20 +21,20 @@ import polars as pl
 
 from augment import __version__
 from augment.announce import announce, message_board
-from augment.checkpoint import Chunk, RunStore, lock_path
+from augment.checkpoint import RunStore, lock_path
+from augment.chunks import TASK_STAGES, ChunkContext, ChunkWork, chunk_stage_names
 from augment.code_version import rows_code_hash
 from augment.config import RunConfig
-from augment.decontamination import decontaminate_stage, make_detector, require_embeddings
+from augment.decontamination import require_embeddings
 from augment.errors import UserError
 from augment.lifetime import run_lock, writing
 from augment.llm.engines import check_model
-from augment.methods import ORIGINAL, REGISTRY, names
+from augment.methods import REGISTRY, names
 from augment.plan import Eligibility, plan_tasks
 from augment.publish import find_published, publish_version, remove_abandoned_staging
-from augment.schema import finalize_rows, row_id
 from augment.sources import SourceError, load_source
-from augment.stages import DETAIL, DROP, Stage, StageStats, apply_stage, format_funnel, with_drops
-from augment.verification import VerifyPolicy, verify_stage
+from augment.stages import StageStats, format_funnel
+from augment.verification import VerifyPolicy
 from augment.workspace import check_collision, post_proposal
 from dedup.index import DuplicateIndex
 from filters.calculator import check_solution
@@ -55,7 +55,9 @@ class RunResult:
     already_published: bool = False
 
 
-def run(config: RunConfig, resume: bool = True, show_progress: bool = True, log=print, anyway: bool = False) -> RunResult:
+def run(
+    config: RunConfig, resume: bool = True, show_progress: bool = True, log=print, anyway: bool = False
+) -> RunResult:
     if config.contamination.enabled:
         require_embeddings(config.contamination.embeddings)
         check_model(config.contamination.judge, endpoints=[])
@@ -90,40 +92,63 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     if proposal is not None:
         log(f"proposed in {proposal}")
     description = {"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__}
-    resumed = store.open(description | {"code": rows_code_hash()})
-    if resumed:
+    if store.open(description | {"code": rows_code_hash()}):
         log(f"resuming run {run_id}: {len(store.completed())} chunk(s) already done")
+    made = _make_rows(config, source, run_id, store, show_progress)
+    return _publish(config, identity, run_id, dataset_dir, store, made, log)
 
+
+@dataclass
+class _Made:
+    """What the chunks made: rows kept, tasks planned, the funnel up to publish, the drops before the chunks."""
+
+    kept: int
+    planned: int
+    funnel: list[StageStats]
+    early_drops: pl.DataFrame
+
+
+def _make_rows(config: RunConfig, source, run_id: str, store: RunStore, show_progress: bool) -> _Made:
     load_stats = StageStats("load", source.frame.height + sum(source.malformed.values()), source.frame.height,
                             Counter({f"load:{k}": v for k, v in source.malformed.items()}))  # fmt: skip
-    runner = _Runner(config, source.frame, run_id, store)
+    if show_progress:
+        print("sources: checking; template: compiling (workers)", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    workers = _spawn_workers(config, source.frame)  # they compile templates while this process checks the sources
     try:
-        if show_progress:
-            print("sources: checking; template: compiling (workers)", file=sys.stderr, flush=True)
-        runner.spawn()  # the workers compile templates while this process checks the sources
         excluded, source_stats = _broken_sources(source.frame)
-        template_stats = runner.start(excluded)
-        tasks = plan_tasks(config, runner.eligibility)
+        eligibility, template_stats = _templates(source.frame, excluded, workers, started)
+        tasks = plan_tasks(config, eligibility)
         _check_capacity(config, source.frame.height, tasks.height)
-        kept = runner.run_chunks(tasks, show_progress)
+        work = ChunkWork(config, source.frame, run_id, excluded, _chunk_context(config, source.frame, store))
+        kept, totals = _run_chunks(work, workers, store, tasks, show_progress)
     finally:
-        runner.close()
+        if workers is not None:
+            workers.close()
+    funnel = [load_stats, source_stats, *([template_stats] if workers else []), *totals]
+    early_drops = _early_drops(funnel, excluded, workers.skipped if workers else {})
+    return _Made(kept, tasks.height, funnel, early_drops)
+
+
+def _publish(config: RunConfig, identity, run_id, dataset_dir: Path, store: RunStore, made: _Made, log) -> RunResult:
+    """The first n kept rows, when there are enough (or --allow-fewer), as a new version, then announced."""
+    kept, funnel = made.kept, list(made.funnel)
     if kept < config.n and not config.allow_fewer:
         raise RunError(
-            f"the source is exhausted: {kept:,} of {config.n:,} rows survived all {tasks.height:,} planned tasks "
+            f"the source is exhausted: {kept:,} of {config.n:,} rows survived all {made.planned:,} planned tasks "
             f"({config.max_per_source} per source); raise --max-per-source, widen --mix, or pass --allow-fewer "
             f"to publish what survived (work so far is kept and reused)"
         )
-    funnel = [load_stats, source_stats, *([template_stats] if runner.workers else []), *runner.totals()]
     if kept == 0:  # an empty release would only announce a failure as a dataset
-        raise RunError(f"nothing accepted: no row survived {tasks.height:,} planned tasks, so nothing is published; "
-                       f"main drops: {_main_drops(funnel)}")
+        raise RunError(
+            f"nothing accepted: no row survived {made.planned:,} planned tasks, so nothing is published; "
+            f"main drops: {_main_drops(funnel)}"
+        )
     survivors = pl.concat([store.load(k, "rows") for k in store.completed()])
     rows = survivors.head(config.n)
     beyond = Counter({"publish:beyond-n": kept - rows.height}) if kept > rows.height else Counter()
     funnel.append(StageStats("publish", kept, rows.height, beyond))
-    drops = pl.concat([_early_drops(funnel, excluded, runner.workers.skipped if runner.workers else {}),
-                       *(store.load(k, "drops") for k in store.completed()),
+    drops = pl.concat([made.early_drops, *(store.load(k, "drops") for k in store.completed()),
                        survivors.slice(config.n).select("source_index", "method", "question").with_columns(
                            stage=pl.lit("publish"), reason=pl.lit("publish:beyond-n"))],
                       how="diagonal_relaxed")  # fmt: skip
@@ -190,192 +215,120 @@ def _broken_sources(frame: pl.DataFrame) -> tuple[dict[int, str], StageStats]:
     return excluded, stats
 
 
-class _Runner:
-    """The chunk loop and the state it carries: workers, dedup index, contamination detector."""
+def _spawn_workers(config: RunConfig, sources: pl.DataFrame):
+    """The symbolic worker processes, when the run has symbolic or original tasks; None otherwise."""
+    from augment.workers import SymbolicWorkers
 
-    def __init__(self, config: RunConfig, sources: pl.DataFrame, run_id: str, store: RunStore):
-        self.config, self.sources, self.run_id, self.store = config, sources, run_id, store
-        self.excluded: dict[int, str] = {}
-        self.policy = VerifyPolicy.from_config(config.quality, config.llm)
-        self.workers = None
-        self.llm = None
-        self.stats: dict[str, StageStats] = {}
-
-    def spawn(self) -> None:
-        from augment.workers import SymbolicWorkers
-
-        self.started = time.perf_counter()
-        if self.config.include_original or any(REGISTRY[m].engine != "llm" for m in self.config.mix):
-            self.workers = SymbolicWorkers(self.sources, self.config.seed, self.config.max_per_source,
-                                           self.config.templates, self.policy, self.config.workers,
-                                           self.config.contamination)  # fmt: skip
-
-    def start(self, excluded: dict[int, str]) -> StageStats:
-        """Wait for the templates; sources in `excluded` seed nothing."""
-        self.excluded = excluded
-        usable = [i for i in self.sources["source_index"].to_list() if i not in excluded]
-        self.eligibility = Eligibility(usable)
-        stats = StageStats("template", len(usable), 0)
-        if self.workers is not None:
-            self.workers.ready()
-            self.eligibility.templated = self.workers.templated - excluded.keys()
-            self.eligibility.named = self.workers.named - excluded.keys()
-            self.eligibility.invertible = self.workers.invertible - excluded.keys()
-            stats.rows_out = len(self.eligibility.templated)
-            stats.drops = Counter(f"template:{r}" for i, r in self.workers.skipped.items() if i not in excluded)
-        stats.seconds = time.perf_counter() - self.started
-        train = self.sources["question"].to_list()
-        self.index = DuplicateIndex(self.config.dedup)
-        if self.config.dedup.against_train:
-            self.index.add_reference(train, [f"train:{i}" for i in self.sources["source_index"].to_list()])
-        for k in self.store.completed():
-            indexed = self.store.load(k, "indexed")
-            self.index.add(indexed["question"].to_list(), indexed["label"].to_list())
-        self._detector = self._judge = None  # built on first use: symbolic rows arrive with verdicts from the workers
-        self.train_questions = train
-        return stats
-
-    def detector(self):
-        if self._detector is None and self.config.contamination.enabled:
-            self._detector = make_detector(self.config.contamination.embeddings, self.train_questions)
-        return self._detector
-
-    def judge(self):
-        if self._judge is None:
-            from augment.judge import make_judge
-
-            self._judge = make_judge(self.config.contamination.judge)
-        return self._judge
-
-    def run_chunks(self, tasks: pl.DataFrame, show_progress: bool) -> int:
-        """Run chunks until n rows survive or the tasks run out; returns the rows kept."""
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        done = self.store.completed()
-        kept = sum(self.store.load(k, "rows").height for k in done)
-        for k in done:
-            for stat in self.store.stats(k):
-                self.stats.setdefault(stat.name, StageStats(stat.name)).add(stat)
-        start = self.store.task_range(done[-1])[1] if done else 0
-        n, total = self.config.n, tasks.height
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      disable=not show_progress, transient=False, console=Console(stderr=True)) as progress:  # fmt: skip
-            stages = "generate, verify, dedup, decontaminate"
-            bar = progress.add_task(f"rows kept; chunk {len(done) + 1}: {stages}", total=n, completed=min(kept, n))
-            chunk = len(done)
-            rate = kept / start if start else 0.0  # rows kept per task so far
-            span = self._next_span(start, kept, rate, total) if kept < n else None
-            pending = self._start(tasks, span) if span else None
-            while pending is not None:
-                symbolic = pending()
-                expected = kept + (span[1] - span[0]) * (rate or 0.9)
-                # the workers make the next chunk while this process deduplicates and decontaminates this one
-                next_span = self._next_span(span[1], expected, rate, total) if expected < n else None
-                next_pending = self._start(tasks, next_span) if next_span else None
-                result = self.finish_chunk(tasks.slice(span[0], span[1] - span[0]), span, symbolic)
-                self.store.commit(chunk, result)
-                for stat in result.stats:
-                    self.stats.setdefault(stat.name, StageStats(stat.name)).add(stat)
-                kept += result.rows.height
-                chunk, rate = chunk + 1, kept / span[1]
-                progress.update(bar, completed=min(kept, n), description=f"rows kept; chunk {chunk + 1}: {stages}")
-                if next_span is None and kept < n:
-                    next_span = self._next_span(span[1], kept, rate, total)
-                    next_pending = self._start(tasks, next_span) if next_span else None
-                span, pending = next_span, next_pending
-        return kept
-
-    def _next_span(self, start: int, kept: float, rate: float, total: int) -> tuple[int, int] | None:
-        """The next chunk's slice of the task stream: full size, or what the remaining rows need."""
-        if start >= total:
-            return None
-        size = self.config.chunk_size
-        if rate > 0:
-            size = min(size, math.ceil((self.config.n - kept) / rate * 1.05) + 32)
-        return start, min(start + max(size, 1), total)
-
-    def _start(self, tasks: pl.DataFrame, span: tuple[int, int]):
-        """Hand a chunk's symbolic tasks to the workers; call the result to wait for them."""
-        symbolic = tasks.slice(span[0], span[1] - span[0]).filter(~pl.col("method").is_in(names("llm")))
-        if symbolic.height == 0 or self.workers is None:
-            return lambda: None
-        return self.workers.submit(symbolic)
-
-    def finish_chunk(self, tasks: pl.DataFrame, span: tuple[int, int], symbolic) -> Chunk:
-        """LLM tasks, then dedup and decontamination of the chunk's verified rows."""
-        kept_parts, dropped = [], []
-        stats = {"generate": StageStats("generate"), "verify": StageStats("verify")}
-        contamination_seconds = 0.0
-        if symbolic is not None:
-            kept, failed, (generate, verify), contamination_seconds = symbolic
-            kept_parts.append(kept)
-            dropped += [failed.with_columns(pl.when(pl.col("question") == "").then(pl.lit("generate"))
-                                            .otherwise(pl.lit("verify")).alias("stage"))]  # fmt: skip
-            stats["generate"].add(generate)
-            stats["verify"].add(verify)
-        llm_tasks = tasks.filter(pl.col("method").is_in(names("llm")))
-        if llm_tasks.height:
-            kept, llm_dropped, llm_stats = self._llm_chunk(llm_tasks)
-            kept_parts.append(kept)
-            dropped += llm_dropped
-            for stat in llm_stats:
-                stats[stat.name].add(stat)
-        candidates = pl.concat(kept_parts, how="diagonal_relaxed").sort("task")
-        candidates = candidates.with_columns(pl.Series("id", [row_id(q, a) for q, a in
-                                                              zip(candidates["question"], candidates["answer"])]))  # fmt: skip
-        deduplicated, duplicates, dedup_stats = apply_stage(dedup_stage(self.index), candidates)
-        dropped.append(duplicates.with_columns(pl.lit("dedup").alias("stage")))
-        indexed = pl.DataFrame({"label": deduplicated["id"], "question": dedup_texts(deduplicated)})
-        stage = decontaminate_stage(self.detector, self.judge if self.config.contamination.judge else None)
-        clean, contaminated, decontaminate_stats = apply_stage(stage, deduplicated)
-        decontaminate_stats.seconds += contamination_seconds  # the verdicts the workers computed
-        dropped.append(contaminated.with_columns(pl.lit("decontaminate").alias("stage")))
-        rows = finalize_rows(clean, self.run_id)
-        return Chunk(
-            tasks=span,
-            rows=rows,
-            drops=_drop_report(dropped),
-            indexed=indexed,
-            stats=[stats["generate"], stats["verify"], dedup_stats, decontaminate_stats],
-        )
-
-    def _llm_chunk(self, tasks: pl.DataFrame):
-        if self.llm is None:
-            from augment.llm.generator import LLMGenerator
-
-            self.llm = LLMGenerator(self.config.llm, self.sources, self.excluded)
-        stage = Stage("generate", self.llm.generate_stage, inputs=("task", "source_index", "method", "seed"))
-        candidates, failed, generate_stats = apply_stage(stage, tasks)
-        kept, rejected, verify_stats = apply_stage(verify_stage(self.policy), candidates)
-        dropped = [failed.with_columns(pl.lit("generate").alias("stage")),
-                   rejected.with_columns(pl.lit("verify").alias("stage"))]  # fmt: skip
-        return kept, dropped, [generate_stats, verify_stats]
-
-    def totals(self) -> list[StageStats]:
-        return [self.stats.get(name, StageStats(name)) for name in ("generate", "verify", "dedup", "decontaminate")]
-
-    def close(self) -> None:
-        if self.workers is not None:
-            self.workers.close()
+    if not config.include_original and all(REGISTRY[m].engine == "llm" for m in config.mix):
+        return None
+    policy = VerifyPolicy.from_config(config.quality, config.llm)
+    return SymbolicWorkers(sources, config.seed, config.max_per_source, config.templates, policy, config.workers,
+                           config.contamination)  # fmt: skip
 
 
-def dedup_texts(frame: pl.DataFrame) -> list[str]:
-    """What the dedup index compares: the question, plus the solution for methods that keep the train
-    question (a new solution to a train problem is new, its question is not)."""
-    keeps = pl.col("method").is_in([name for name, method in REGISTRY.items() if method.keeps_question])
-    return frame.select(pl.when(keeps).then(pl.concat_str("question", pl.lit("\n"), "answer"))
-                        .otherwise("question"))["question"].to_list()  # fmt: skip
+def _templates(sources: pl.DataFrame, excluded: dict[int, str], workers, started: float):
+    """(eligibility, template stage counters) once the workers have their templates; `excluded` seed nothing."""
+    usable = [i for i in sources["source_index"].to_list() if i not in excluded]
+    eligibility = Eligibility(usable)
+    stats = StageStats("template", len(usable), 0)
+    if workers is not None:
+        workers.ready()
+        eligibility.templated = workers.templated - excluded.keys()
+        eligibility.named = workers.named - excluded.keys()
+        eligibility.invertible = workers.invertible - excluded.keys()
+        stats.rows_out = len(eligibility.templated)
+        stats.drops = Counter(f"template:{r}" for i, r in workers.skipped.items() if i not in excluded)
+    stats.seconds = time.perf_counter() - started
+    return eligibility, stats
 
 
-def dedup_stage(index: DuplicateIndex) -> Stage:
-    def run(frame: pl.DataFrame) -> pl.DataFrame:
-        matches = index.check(dedup_texts(frame), frame["id"].to_list(),
-                              exempt_reference=(frame["method"] == ORIGINAL.name).to_list())  # fmt: skip
-        return with_drops(frame, [m.reason if m else None for m in matches],
-                          [f"duplicate of {m.cluster} (ratio {m.ratio:.0f})" if m else None for m in matches])
+def _chunk_context(config: RunConfig, sources: pl.DataFrame, store: RunStore) -> ChunkContext:
+    """The dedup index as the committed chunks left it (plus train, when asked)."""
+    train = sources["question"].to_list()
+    index = DuplicateIndex(config.dedup)
+    if config.dedup.against_train:
+        index.add_reference(train, [f"train:{i}" for i in sources["source_index"].to_list()])
+    for k in store.completed():
+        indexed = store.load(k, "indexed")
+        index.add(indexed["question"].to_list(), indexed["label"].to_list())
+    return ChunkContext(config, train, index)
 
-    return Stage("dedup", run, inputs=("id", "question", "answer", "method"))
+
+@dataclass
+class _Tally:
+    """Rows kept, chunks committed and each stage's counters so far, from the committed chunks on."""
+
+    kept: int
+    chunks: int
+    tasks_done: int
+    totals: dict[str, StageStats]
+
+    @classmethod
+    def from_store(cls, store: RunStore) -> _Tally:
+        done = store.completed()
+        tally = cls(0, len(done), store.task_range(done[-1])[1] if done else 0,
+                    {name: StageStats(name) for name in (*TASK_STAGES, *chunk_stage_names())})  # fmt: skip
+        tally.kept = sum(store.load(k, "rows").height for k in done)
+        tally.add_stats(stat for k in done for stat in store.stats(k))
+        return tally
+
+    def add_stats(self, stats) -> None:
+        for stat in stats:
+            self.totals.setdefault(stat.name, StageStats(stat.name)).add(stat)
+
+    def rate(self) -> float:
+        """Rows kept per task so far."""
+        return self.kept / self.tasks_done if self.tasks_done else 0.0
+
+
+def _next_span(config: RunConfig, start: int, kept: float, rate: float, total: int) -> tuple[int, int] | None:
+    """The next chunk's slice of the task stream: full size, or what the remaining rows need."""
+    if start >= total or kept >= config.n:
+        return None
+    size = config.chunk_size
+    if rate > 0:
+        size = min(size, math.ceil((config.n - kept) / rate * 1.05) + 32)
+    return start, min(start + max(size, 1), total)
+
+
+def _submit(workers, tasks: pl.DataFrame, span: tuple[int, int] | None):
+    """Hand a chunk's symbolic tasks to the workers; call the result to wait for them (None: no chunk)."""
+    if span is None:
+        return None
+    symbolic = tasks.slice(span[0], span[1] - span[0]).filter(~pl.col("method").is_in(names("llm")))
+    return workers.submit(symbolic) if symbolic.height and workers is not None else (lambda: None)
+
+
+def _run_chunks(work: ChunkWork, workers, store: RunStore, tasks: pl.DataFrame, show_progress: bool):
+    """Run chunks until n rows survive or the tasks run out; returns the rows kept and each stage's totals."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    config, tally = work.config, _Tally.from_store(store)
+    stages = ", ".join(tally.totals)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  disable=not show_progress, transient=False, console=Console(stderr=True)) as progress:  # fmt: skip
+        description = f"rows kept; chunk {tally.chunks + 1}: {stages}"
+        bar = progress.add_task(description, total=config.n, completed=min(tally.kept, config.n))
+        span = _next_span(config, tally.tasks_done, tally.kept, tally.rate(), tasks.height)
+        pending = _submit(workers, tasks, span)
+        while span is not None:
+            symbolic = pending()
+            # the workers make the next chunk while this process deduplicates and decontaminates this one
+            expected = tally.kept + (span[1] - span[0]) * (tally.rate() or 0.9)
+            following = _next_span(config, span[1], expected, tally.rate(), tasks.height)
+            following_pending = _submit(workers, tasks, following)
+            result = work.finish(tasks.slice(span[0], span[1] - span[0]), span, symbolic)
+            store.commit(tally.chunks, result)
+            tally.add_stats(result.stats)
+            tally.kept, tally.chunks, tally.tasks_done = tally.kept + result.rows.height, tally.chunks + 1, span[1]
+            description = f"rows kept; chunk {tally.chunks + 1}: {stages}"
+            progress.update(bar, completed=min(tally.kept, config.n), description=description)
+            if following is None:
+                following = _next_span(config, span[1], tally.kept, tally.rate(), tasks.height)
+                following_pending = _submit(workers, tasks, following)
+            span, pending = following, following_pending
+    return tally.kept, list(tally.totals.values())
 
 
 def _main_drops(funnel: list[StageStats], top: int = 3) -> str:
@@ -389,17 +342,8 @@ def _early_drops(funnel: list[StageStats], excluded: dict[int, str], skipped: di
     """The drops before the chunks (malformed source rows, broken sources, sources without a template), one row each."""
     malformed = [(None, "load", reason) for reason, n in funnel[0].drops.items() for _ in range(n)]
     broken = [(index, "sources", reason) for index, reason in excluded.items()]
-    untemplated = [(index, "template", f"template:{reason}") for index, reason in skipped.items() if index not in excluded]
+    untemplated = [
+        (index, "template", f"template:{reason}") for index, reason in skipped.items() if index not in excluded
+    ]
     return pl.DataFrame(malformed + broken + untemplated, schema={"source_index": pl.Int64, "stage": pl.String,
                                                                   "reason": pl.String}, orient="row")  # fmt: skip
-
-
-def _drop_report(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    parts = [f.select(pl.col("task"), pl.col("source_index"), pl.col("method"), pl.col("stage"),
-                      pl.col(DROP).alias("reason"), pl.col(DETAIL).alias("detail"), pl.col("question"))
-             for f in frames if f.height]  # fmt: skip
-    schema = {"task": pl.Int64, "source_index": pl.Int64, "method": pl.String, "stage": pl.String,
-              "reason": pl.String, "detail": pl.String, "question": pl.String}  # fmt: skip
-    if not parts:
-        return pl.DataFrame(schema=schema)
-    return pl.concat([p.cast(schema) for p in parts]).sort("task")

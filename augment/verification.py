@@ -17,7 +17,7 @@ import polars as pl
 
 from augment.config import LLMConfig
 from augment.methods import REGISTRY
-from augment.stages import DETAIL, DROP, Stage
+from augment.stages import DETAIL, DROP, Stage, StageLike, StagesResult, run_stages
 from filters.calculator import check_solution
 from filters.numbers import parse_plain_number
 from filters.quality import QualityPolicy, check_quality
@@ -54,6 +54,9 @@ def verify_row(row: dict, policy: VerifyPolicy) -> tuple[str | None, str | None,
     return reason, detail, checks
 
 
+VERIFY = "verify"
+
+
 def verify_stage(policy: VerifyPolicy) -> Stage:
     """The verify stage: sets `_drop`, and fills `verification.checks` for kept rows."""
 
@@ -72,5 +75,10 @@ def verify_stage(policy: VerifyPolicy) -> Stage:
             pl.Series(DETAIL, details, dtype=pl.String),
         )
 
-    return Stage("verify", run, inputs=("question", "answer", "final_answer", "method", "verification"),
+    return Stage(VERIFY, run, inputs=("question", "answer", "final_answer", "method", "verification"),
                  outputs=("verification",))  # fmt: skip
+
+
+def generate_then_verify(generate: StageLike, policy: VerifyPolicy, tasks: pl.DataFrame) -> StagesResult:
+    """The one path of a task: symbolic tasks take it in the worker processes, LLM tasks in the main one."""
+    return run_stages([generate, verify_stage(policy)], tasks)

@@ -13,13 +13,14 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 
 import polars as pl
 
 from augment.config import ContaminationConfig
 from augment.decontamination import make_detector, with_verdicts
 from augment.lifetime import die_with_parent
-from augment.stages import Stage, StageStats, apply_stage, with_drops
+from augment.stages import Stage, StagesResult, StageStats, with_drops
 from augment.symbolic.generator import (
     SymbolicGenerator,
     annotation_records,
@@ -30,7 +31,7 @@ from augment.symbolic.generator import (
     write_records,
 )
 from augment.symbolic.variants import invertible
-from augment.verification import VerifyPolicy, verify_stage
+from augment.verification import VerifyPolicy, generate_then_verify
 from filters import embeddings
 
 _STATE: dict = {}
@@ -44,7 +45,7 @@ def _start(parent: int, frame: pl.DataFrame, seed: int, max_per_source: int, rec
     templates = compile_records(records, set(frame["source_index"].to_list()), {})
     originals = dict(zip(frame["source_index"].to_list(), zip(frame["question"].to_list(), frame["answer"].to_list())))
     _STATE["generator"] = SymbolicGenerator(templates.compiled, seed, max_per_source, originals)
-    _STATE["verify"] = verify_stage(policy)
+    _STATE["policy"] = policy
     # checked here, in parallel; the decontaminate stage, after dedup, reads the verdicts
     _STATE["detector"] = make_detector(contamination.embeddings, train_questions) if contamination.enabled else None
     named = sorted(i for i, t in templates.compiled.items() if t.names)
@@ -56,17 +57,22 @@ def _info():
     return _STATE["info"]
 
 
-def _generate_and_verify(tasks: pl.DataFrame):
+@dataclass
+class ShardResult:
+    """One worker's share of a chunk: its stages' result and the seconds it spent screening for contamination."""
+
+    stages: StagesResult
+    screening_seconds: float
+
+
+def _generate_and_verify(tasks: pl.DataFrame) -> ShardResult:
     generator: SymbolicGenerator = _STATE["generator"]
     stage = Stage("generate", lambda frame: _generate(generator, frame), inputs=("source_index", "method", "seed"))
-    candidates, failed, generate_stats = apply_stage(stage, tasks)
-    kept, rejected, verify_stats = apply_stage(_STATE["verify"], candidates)
+    result = generate_then_verify(stage, _STATE["policy"], tasks)
     started = time.perf_counter()
-    if _STATE["detector"] is not None and kept.height:  # the decontaminate stage, after dedup, reads these
-        kept = with_verdicts(kept, _STATE["detector"])
-    contamination_seconds = time.perf_counter() - started
-    return kept, pl.concat([failed, rejected], how="diagonal_relaxed"), [generate_stats, verify_stats], \
-        contamination_seconds  # fmt: skip
+    if _STATE["detector"] is not None and result.kept.height:  # the decontaminate stage, after dedup, reads these
+        result.kept = with_verdicts(result.kept, _STATE["detector"])
+    return ShardResult(result, time.perf_counter() - started)
 
 
 def _generate(generator: SymbolicGenerator, tasks: pl.DataFrame) -> pl.DataFrame:
@@ -109,23 +115,23 @@ class SymbolicWorkers:
 
     def submit(self, tasks: pl.DataFrame):
         """Start generate + verify for (non-empty) symbolic and original tasks; call the result to wait
-        for (kept rows, dropped rows, [generate stats, verify stats], contamination screening seconds),
-        rows in task order."""
+        for the merged `ShardResult`, rows in task order."""
         futures = [pool.submit(_generate_and_verify, tasks.filter(pl.col("source_index") % self.workers == rank))
                    for rank, pool in enumerate(self._pools)]  # fmt: skip
 
-        def gather():
-            results = [future.result() for future in futures]
-            kept = pl.concat([r[0] for r in results], how="diagonal_relaxed").sort("task")
-            dropped = pl.concat([r[1] for r in results], how="diagonal_relaxed").sort("task")
+        def gather() -> ShardResult:
+            shards = [future.result().stages for future in futures]
+            kept = pl.concat([s.kept for s in shards], how="diagonal_relaxed").sort("task")
+            dropped = pl.concat([d for s in shards for d in s.dropped], how="diagonal_relaxed").sort("task")
             stats = []
-            for i, name in enumerate(("generate", "verify")):
-                merged = StageStats(name)
-                for result in results:
-                    merged.add(result[2][i])
-                merged.seconds = max(result[2][i].seconds for result in results)  # wall time: shards run at once
+            for i, first in enumerate(shards[0].stats):
+                merged = StageStats(first.name)
+                for shard in shards:
+                    merged.add(shard.stats[i])
+                merged.seconds = max(shard.stats[i].seconds for shard in shards)  # wall time: shards run at once
                 stats.append(merged)
-            return kept, dropped, stats, max(r[3] for r in results)
+            screening = max(future.result().screening_seconds for future in futures)
+            return ShardResult(StagesResult(kept, [dropped], stats), screening)
 
         return gather
 

@@ -12,10 +12,12 @@ import json
 import pyarrow as pa
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from augment.chunks import Decontaminate, Dedup
 from augment.methods import REGISTRY, names
 from augment.schema import DESCRIPTIONS, SCHEMA, VIEWS
 from augment.symbolic.magnitudes import BANDS
 from augment.symbolic.relations import SCALE
+from augment.verification import VERIFY
 from filters import embeddings as embedding_model
 from filters.contamination import held_out_figures
 
@@ -143,7 +145,7 @@ def _verification(funnel: dict) -> str:
         "answer, or vote plus a sandboxed program-of-thought result where no gold exists; the evidence is in "
         "the `verification` column.",
         "",
-        f"Dropped at verification: {_top(funnel.get('verify'))}.",
+        f"Dropped at verification: {_top(funnel.get(VERIFY))}.",
     ])  # fmt: skip
 
 
@@ -160,7 +162,7 @@ def _dedup(manifest: dict, funnel: dict) -> str:
         "also state the same numbers" + (" (as configured)" if settings["numbers_must_match"] else "")
         + ", and `--max-per-source` bounds how many one problem contributes.",
         "",
-        f"Dropped: {_top(funnel.get('dedup'))}. The kept row of each cluster is named in `reports/drops.parquet`.",
+        f"Dropped: {_top(funnel.get(Dedup.name))}. The kept row of each cluster is named in `reports/drops.parquet`.",
     ])  # fmt: skip
 
 
@@ -178,7 +180,7 @@ def _contamination(manifest: dict, funnel: dict) -> str:
         "removed), shared rare numbers (paraphrases), and MiniLM embeddings for the pairs the cheap signals "
         "leave undecided. Anything that is, or derives from, a test question is dropped.",
         "",
-        f"Dropped: {_top(funnel.get('decontaminate'))}.",
+        f"Dropped: {_top(funnel.get(Decontaminate.name))}.",
         "",
         f"Measured recall of this detector ({'with' if with_embeddings else 'without'} embeddings) on the held-out "
         f"half of its development set: {figures['all-positives']['flagged']:.1%} of "

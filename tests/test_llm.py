@@ -381,7 +381,7 @@ def test_the_run_stage_asks_the_judge_about_worker_verdicts(smollm2_engine):
 
 def test_resolve_rows_are_deduplicated_on_question_and_solution(train_rows):
     """A resolve row keeps its train question on purpose: only the same solution twice is a duplicate."""
-    from augment.pipeline import dedup_stage
+    from augment.chunks import Dedup
     from dedup.index import DuplicateIndex
 
     index = DuplicateIndex()
@@ -391,7 +391,7 @@ def test_resolve_rows_are_deduplicated_on_question_and_solution(train_rows):
              "84/2 = <<84/2=42>>42.\n#### 42")
     frame = pl.DataFrame({"id": ["a", "b", "c", "d"], "method": ["resolve", "resolve", "rephrase", "resolve"],
                           "question": [question] * 4, "answer": [solution, solution, solution, other]})
-    kept, dropped, _ = apply_stage(dedup_stage(index), frame)
+    kept, dropped, _ = apply_stage(Dedup(index), frame)
     assert kept["id"].to_list() == ["a", "d"]
     assert dict(zip(dropped["id"], dropped["_drop"])) == {"b": "dedup:exact", "c": "dedup:exact-train"}
 
