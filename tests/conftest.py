@@ -54,3 +54,24 @@ def augment_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float =
     environment = os.environ | {"AUGMENT_AGENT_ID": "tester", "PYTHONUNBUFFERED": "1"} | (env or {})
     return subprocess.run([sys.executable, "-m", "augment.cli", *args], cwd=cwd, env=environment,
                           capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def shipped_records() -> list[dict]:
+    """The shipped templates of the train split that derivation did not skip."""
+    import lzma
+
+    from augment.symbolic.generator import SHIPPED
+
+    records = [json.loads(line) for line in lzma.decompress(SHIPPED.read_bytes()).decode().split("\n") if line]
+    return [r for r in records if r["skipped"] is None]
+
+
+@pytest.fixture(scope="session")
+def shipped_templates(shipped_records) -> list:
+    """(train row, CompiledTemplate) for every shipped template."""
+    from augment.symbolic.annotated import parse_annotated
+    from augment.symbolic.compiled import CompiledTemplate
+
+    return [(r["row"], CompiledTemplate(parse_annotated(r["question_annotated"], r["answer_annotated"])))
+            for r in shipped_records]  # fmt: skip

@@ -3,8 +3,6 @@ found): people the question implies, the parts of a stated fraction or percent, 
 repeating a term, and sources whose prose cannot be re-derived. Each cited train source is a regression
 test; the whole train split is checked through the shipped templates."""
 
-import json
-import lzma
 import re
 from fractions import Fraction
 
@@ -13,7 +11,6 @@ import pytest
 
 from augment.symbolic.annotated import parse_annotated, to_annotated
 from augment.symbolic.compiled import CompiledTemplate
-from augment.symbolic.generator import SHIPPED
 from augment.symbolic.quantities import cue_constants, fraction_parts, question_quantities
 from augment.symbolic.template import TemplateSkip, derive_template
 from augment.symbolic.variants import hideable, invertible, renumber
@@ -109,23 +106,16 @@ def test_backward_is_planned_only_where_it_can_hide_a_number():
     assert hideable(template) == [] and not invertible(template)
 
 
-@pytest.fixture(scope="module")
-def shipped() -> list[tuple[int, CompiledTemplate]]:
-    records = [json.loads(line) for line in lzma.decompress(SHIPPED.read_bytes()).decode().split("\n") if line]
-    return [(r["row"], CompiledTemplate(parse_annotated(r["question_annotated"], r["answer_annotated"])))
-            for r in records if r["skipped"] is None]  # fmt: skip
-
-
-def test_no_solution_keeps_a_number_word_its_variant_changes_over_the_train_split(shipped):
-    for row, template in shipped:
+def test_no_solution_keeps_a_number_word_its_variant_changes_over_the_train_split(shipped_templates):
+    for row, template in shipped_templates:
         moving = {var.default for var in template.numbers.values() if len(var.array) > 1}
         text = SLOT_RE.sub(" ", template.template.answer)
         words = {parse_number_words(m.group(0)) for m in NUMBER_WORDS_RE.finditer(text)}
         assert not moving & words, row
 
 
-def test_no_number_that_reads_as_a_fractions_part_varies_over_the_train_split(train_rows, shipped):
-    for row, template in shipped:
+def test_no_number_that_reads_as_a_fractions_part_varies_over_the_train_split(train_rows, shipped_templates):
+    for row, template in shipped_templates:
         ambiguous = fraction_parts(question_quantities(train_rows[row]["question"]))
         moving = {var.default for var in template.numbers.values() if len(var.array) > 1}
         assert not moving & ambiguous, row

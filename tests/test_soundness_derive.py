@@ -2,8 +2,6 @@
 how an ambiguous number was read. Each cited train source is a regression test; the whole train split
 is checked through the shipped templates, which `test_symbolic` keeps current."""
 
-import json
-import lzma
 import re
 
 import numpy as np
@@ -11,7 +9,6 @@ import pytest
 
 from augment.symbolic.annotated import parse_annotated, to_annotated
 from augment.symbolic.compiled import CompiledTemplate
-from augment.symbolic.generator import SHIPPED
 from augment.symbolic.quantities import ordinal_values, question_quantities
 from augment.symbolic.template import TemplateSkip, derive_template
 from augment.symbolic.variants import VariantSkip, backward, renumber
@@ -116,13 +113,6 @@ def test_backward_hides_only_a_number_stated_once():
     for seed, sample in enumerate(template.sample(np.random.default_rng(0), 10)):
         made = backward(template, sample, np.random.default_rng(seed))
         assert made.params["hidden"] == "n2" and made.question.count("X") == 2  # "X pears" and "variable X"
-
-
-@pytest.fixture(scope="module")
-def shipped_templates() -> list[tuple[int, CompiledTemplate]]:
-    records = [json.loads(line) for line in lzma.decompress(SHIPPED.read_bytes()).decode().split("\n") if line]
-    return [(r["row"], CompiledTemplate(parse_annotated(r["question_annotated"], r["answer_annotated"])))
-            for r in records if r["skipped"] is None]  # fmt: skip
 
 
 def test_no_template_keeps_a_condition_without_variables(shipped_templates):

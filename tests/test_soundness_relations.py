@@ -228,33 +228,28 @@ def train_variants(train_rows):
     return rows, made
 
 
+def _results(answer: str) -> list[Fraction | None]:
+    return [parse_plain_number(m.group(1).rpartition("=")[2]) for m in ANNOTATION_RE.finditer(answer)]
+
+
+def result_pairs(train_variants) -> list[tuple[int, Fraction, Fraction]]:
+    """(source, original result, variant result) for each step of every renumbered or renamed variant."""
+    rows, made = train_variants
+    return [(index, before, after) for index, method, variant in made if method != "backward"
+            for before, after in zip(_results(rows[index]["answer"]), _results(variant.answer))
+            if before is not None and after is not None]  # fmt: skip
+
+
 def test_every_variant_keeps_each_intermediates_sign_and_integrality(train_variants):
     """A whole intermediate stays whole (1.5 hours may become 2, never 7 people 3.5) and keeps its sign."""
-    rows, made = train_variants
-    broken = []
-    for index, method, variant in made:
-        if method == "backward":
-            continue
-        original = [parse_plain_number(m.group(1).rpartition("=")[2]) for m in ANNOTATION_RE.finditer(rows[index]["answer"])]
-        new = [parse_plain_number(m.group(1).rpartition("=")[2]) for m in ANNOTATION_RE.finditer(variant.answer)]
-        for before, after in zip(original, new):
-            if before is None or after is None:
-                continue
-            if (before > 0) != (after > 0) or (before.denominator == 1 and after.denominator != 1):
-                broken.append((index, before, after))
-    assert len(made) > 2000 and not broken, broken[:5]
+    broken = [(index, before, after) for index, before, after in result_pairs(train_variants)
+              if (before > 0) != (after > 0) or (before.denominator == 1 and after.denominator != 1)]  # fmt: skip
+    assert len(train_variants[1]) > 2000 and not broken, broken[:5]
 
 
 def test_every_variant_keeps_each_result_within_eight_times_the_original(train_variants):
-    rows, made = train_variants
-    broken = []
-    for index, method, variant in made:
-        if method == "backward":
-            continue
-        original = [parse_plain_number(m.group(1).rpartition("=")[2]) for m in ANNOTATION_RE.finditer(rows[index]["answer"])]
-        new = [parse_plain_number(m.group(1).rpartition("=")[2]) for m in ANNOTATION_RE.finditer(variant.answer)]
-        broken += [(index, before, after) for before, after in zip(original, new)
-                   if before and after and before > 0 and not before / 8 <= after <= before * 8]  # fmt: skip
+    broken = [(index, before, after) for index, before, after in result_pairs(train_variants)
+              if before and after and before > 0 and not before / 8 <= after <= before * 8]
     assert not broken, broken[:5]
 
 
