@@ -70,8 +70,7 @@ class Resolve(LLMMethod):
     def target(self, answers, row, min_votes, min_share):
         """The chosen solution is the row itself, so one lucky sample of k that reaches the gold is not trusted:
         SmolLM2-135M wrote "8 + 8 = 16 ... #### 16" for a problem whose answer is 16 by another computation."""
-        gold = row["gold"]
-        votes = sum(answer == gold for answer in answers)
+        gold, votes, _, _ = super().target(answers, row, min_votes, min_share)
         if votes and (votes < min_votes or votes / max(len(answers), 1) < min_share):  # none: no-solution-reaches-target
             return gold, votes, "llm:weak-vote", f"target {format_number(gold)}, votes {votes}/{len(answers)}"
         return gold, votes, None, None
