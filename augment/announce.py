@@ -65,7 +65,13 @@ def read_notes(board: Path) -> list[Note]:
     """The proposals and results notes on a board; other files (and unreadable ones) are not ours to judge."""
     notes = []
     for path in sorted(board.glob("*.md")) if board.is_dir() else []:
-        kind = "proposal" if path.name.endswith("_proposal.md") else "results" if path.name.endswith("_dataset.md") else None
+        kind = (
+            "proposal"
+            if path.name.endswith("_proposal.md")
+            else "results"
+            if path.name.endswith("_dataset.md")
+            else None
+        )
         if kind is None:
             continue
         try:
@@ -90,20 +96,22 @@ def propose(config: RunConfig, fingerprint: str, run_id: str) -> Path:
     now = datetime.now(timezone.utc)
     settings = {k: v for k, v in config.to_dict().items() if k not in ("out", "announce")}
     expected = f"{config.n:,}" + (" at most (--allow-fewer)" if config.allow_fewer else "")
-    text = "\n".join([
-        f"# proposal: {config.agent_id} will publish {config.name} ({config.n:,} rows)",
-        "",
-        f"- agent: {config.agent_id}",
-        f"- config fingerprint: `{fingerprint}`",
-        f"- run id: `{run_id}`",
-        f"- expected rows: {expected}",
-        f"- output: `{workspace_path(Path(config.out) / config.name, root)}/`",
-        f"- created: {now.isoformat(timespec='seconds')}",
-        "",
-        "```json",
-        json.dumps(settings, sort_keys=True, default=str),
-        "```",
-    ])  # fmt: skip
+    text = "\n".join(
+        [
+            f"# proposal: {config.agent_id} will publish {config.name} ({config.n:,} rows)",
+            "",
+            f"- agent: {config.agent_id}",
+            f"- config fingerprint: `{fingerprint}`",
+            f"- run id: `{run_id}`",
+            f"- expected rows: {expected}",
+            f"- output: `{workspace_path(Path(config.out) / config.name, root)}/`",
+            f"- created: {now.isoformat(timespec='seconds')}",
+            "",
+            "```json",
+            json.dumps(settings, sort_keys=True, default=str),
+            "```",
+        ]
+    )
     return _write_note(board, config.agent_id, now, "proposal", text + "\n")
 
 
@@ -113,15 +121,25 @@ def announce(config: RunConfig, version_dir: Path, rows: int, funnel: list[Stage
     now = datetime.now(timezone.utc)
     manifest = json.loads((version_dir / "manifest.json").read_text())
     methods = manifest["methods"]
-    proposal = next((n for n in reversed(read_notes(board)) if n.kind == "proposal"
-                     and n.fields.get("agent") == config.agent_id and n.fields.get("run id") == manifest["run_id"]), None)  # fmt: skip
+    proposal = next(
+        (
+            n
+            for n in reversed(read_notes(board))
+            if n.kind == "proposal"
+            and n.fields.get("agent") == config.agent_id
+            and n.fields.get("run id") == manifest["run_id"]
+        ),
+        None,
+    )
     lines = [
         f"# {version_dir.parent.name} {version_dir.name}: {rows:,} verified GSM8K-style problems",
         "",
         f"- agent: {config.agent_id}",
         f"- release: `{workspace_path(version_dir, root)}/`",
-        (f"- card: `{workspace_path(version_dir / 'README.md', root)}`; licence: MIT, as GSM8K's "
-         "(https://github.com/openai/grade-school-math/blob/master/LICENSE)"),
+        (
+            f"- card: `{workspace_path(version_dir / 'README.md', root)}`; licence: MIT, as GSM8K's "
+            "(https://github.com/openai/grade-school-math/blob/master/LICENSE)"
+        ),
         f"- path: `{version_dir.resolve()}`",
         f"- config fingerprint: `{config_fingerprint(manifest['config'], manifest['source'])}`",
         f"- run id: `{manifest['run_id']}`",
@@ -129,8 +147,10 @@ def announce(config: RunConfig, version_dir: Path, rows: int, funnel: list[Stage
         f"- created: {now.isoformat(timespec='seconds')}",
         f"- version: {version_dir.name}, rows: {rows:,}, seed {config.seed}, actual mix: "
         + ", ".join(f"{m} {n / max(rows, 1):.1%}" for m, n in methods.items()),
-        ("- load: `datasets.load_dataset(\"<path>\", split=\"train\")`; check: `augment verify <path>`; "
-         f"fetch: `augment get {version_dir.parent.name}@{version_dir.name} --from <workspace>`"),
+        (
+            '- load: `datasets.load_dataset("<path>", split="train")`; check: `augment verify <path>`; '
+            f"fetch: `augment get {version_dir.parent.name}@{version_dir.name} --from <workspace>`"
+        ),
         "",
         "| stage | in | out | main drops |",
         "| --- | ---: | ---: | --- |",

@@ -33,14 +33,18 @@ class AuditResult:
         return sum(v.contaminated for v in self.verdicts)
 
     def by_reason(self) -> Counter:
-        return Counter(v.reason.split(":")[0] for v in self.verdicts if v.contaminated or v.reason.startswith("invalid"))
+        return Counter(
+            v.reason.split(":")[0] for v in self.verdicts if v.contaminated or v.reason.startswith("invalid")
+        )
 
 
 def load_field(source: str, field: str) -> list:
     """The `field` column of a local file/directory or a Hub dataset, as Python values (None where missing)."""
     path = Path(source)
     if path.exists():
-        files = sorted(p for p in path.iterdir() if p.suffix in (".jsonl", ".csv", ".parquet")) if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.iterdir() if p.suffix in (".jsonl", ".csv", ".parquet")) if path.is_dir() else [path]
+        )
         if not files:
             raise SourceError(f"{source}: no .jsonl, .csv or .parquet file")
         values = []
@@ -93,14 +97,22 @@ def _hub_column(dataset_id: str, field: str) -> list:
     try:
         data = datasets.load_dataset(dataset_id, split="train")
     except Exception as exc:  # offline, unknown id, ...
-        raise SourceError(f"cannot load {dataset_id} from the Hugging Face Hub: {str(exc).splitlines()[0][:160]}") from exc
+        raise SourceError(
+            f"cannot load {dataset_id} from the Hugging Face Hub: {str(exc).splitlines()[0][:160]}"
+        ) from exc
     if field not in data.column_names:
         raise SourceError(f"{dataset_id} has no field {field!r} (fields: {', '.join(data.column_names[:10])})")
     return data[field]
 
 
-def audit(values: list, embeddings: str = "auto", on_progress=None, block: int = 4096, judge_model: str | None = None,
-          judge_engine=None) -> AuditResult:  # fmt: skip
+def audit(
+    values: list,
+    embeddings: str = "auto",
+    on_progress=None,
+    block: int = 4096,
+    judge_model: str | None = None,
+    judge_engine=None,
+) -> AuditResult:
     """Verdicts for every value, in blocks; `on_progress(done)` is called after each block. With a judge
     (a model, or an engine already built), an LLM decides the undecided pairs (`augment.judge`)."""
     detector = make_detector(embeddings, load_embedded("train").questions)
@@ -119,9 +131,18 @@ def audit(values: list, embeddings: str = "auto", on_progress=None, block: int =
 def write_report(result: AuditResult, path: Path) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         for row, verdict in enumerate(result.verdicts):
-            handle.write(json.dumps({"row": row, "contaminated": verdict.contaminated, "test_index": verdict.test_index
-                                     if verdict.contaminated else None, "score": round(verdict.score, 4),
-                                     "reason": verdict.reason}) + "\n")  # fmt: skip
+            handle.write(
+                json.dumps(
+                    {
+                        "row": row,
+                        "contaminated": verdict.contaminated,
+                        "test_index": verdict.test_index if verdict.contaminated else None,
+                        "score": round(verdict.score, 4),
+                        "reason": verdict.reason,
+                    }
+                )
+                + "\n"
+            )
 
 
 def _highlight(a: str, b: str) -> tuple[str, str]:
@@ -148,8 +169,10 @@ def write_html(result: AuditResult, path: Path, title: str) -> None:
         if not verdict.contaminated:
             continue
         theirs, ours = _highlight(test[verdict.test_index], str(text))
-        rows.append(f"<tr><td>{row}</td><td>{html.escape(verdict.reason)}<br>{verdict.score:.2f}</td>"
-                    f"<td>{ours}</td><td>#{verdict.test_index}<br>{theirs}</td></tr>")  # fmt: skip
+        rows.append(
+            f"<tr><td>{row}</td><td>{html.escape(verdict.reason)}<br>{verdict.score:.2f}</td>"
+            f"<td>{ours}</td><td>#{verdict.test_index}<br>{theirs}</td></tr>"
+        )
     summary = ", ".join(f"{reason}: {count}" for reason, count in result.by_reason().most_common())
     path.write_text(
         "<!doctype html><meta charset='utf-8'><title>GSM8K contamination audit</title>"
@@ -159,6 +182,7 @@ def write_html(result: AuditResult, path: Path, title: str) -> None:
         f"<p>{result.rows:,} rows, {result.flagged:,} flagged ({html.escape(summary) or 'none'}). "
         "Green: words only in the audited row; red: words only in the GSM8K test question.</p>"
         "<table><tr><th>row</th><th>reason, score</th><th>audited question</th><th>GSM8K test question</th></tr>"
-        + "".join(rows) + "</table>",
+        + "".join(rows)
+        + "</table>",
         encoding="utf-8",
     )

@@ -61,8 +61,9 @@ def dedup_texts(frame: pl.DataFrame) -> list[str]:
     """What the dedup index compares: the question, plus the solution for methods that keep the train
     question (a new solution to a train problem is new, its question is not)."""
     keeps = pl.col("method").is_in([name for name, method in REGISTRY.items() if method.keeps_question])
-    return frame.select(pl.when(keeps).then(pl.concat_str("question", pl.lit("\n"), "answer"))
-                        .otherwise("question"))["question"].to_list()  # fmt: skip
+    return frame.select(pl.when(keeps).then(pl.concat_str("question", pl.lit("\n"), "answer")).otherwise("question"))[
+        "question"
+    ].to_list()
 
 
 @dataclass
@@ -82,11 +83,14 @@ class Dedup:
 
     def run(self, frame: pl.DataFrame) -> pl.DataFrame:
         texts = dedup_texts(frame)
-        matches = self.index.check(texts, frame["id"].to_list(),
-                                   exempt_reference=(frame["method"] == ORIGINAL.name).to_list())  # fmt: skip
+        matches = self.index.check(
+            texts, frame["id"].to_list(), exempt_reference=(frame["method"] == ORIGINAL.name).to_list()
+        )
         kept = [i for i, match in enumerate(matches) if match is None]
-        self.indexed = pl.DataFrame({"label": [frame["id"][i] for i in kept], "question": [texts[i] for i in kept]},
-                                    schema={"label": pl.String, "question": pl.String})  # fmt: skip
+        self.indexed = pl.DataFrame(
+            {"label": [frame["id"][i] for i in kept], "question": [texts[i] for i in kept]},
+            schema={"label": pl.String, "question": pl.String},
+        )
         return with_drops(
             frame,
             [m.reason if m else None for m in matches],
@@ -138,8 +142,9 @@ class ChunkWork:
             for total, stat in zip(task_stats, part.stats):
                 total.add(stat)
         candidates = pl.concat([p.kept for p in parts], how="diagonal_relaxed").sort("task")
-        candidates = candidates.with_columns(pl.Series("id", [row_id(q, a) for q, a in
-                                                              zip(candidates["question"], candidates["answer"])]))  # fmt: skip
+        candidates = candidates.with_columns(
+            pl.Series("id", [row_id(q, a) for q, a in zip(candidates["question"], candidates["answer"])])
+        )
         stages = [stage.build(self.context) for stage in CHUNK_STAGES]
         result = run_stages(stages, candidates)
         for stat in result.stats:
@@ -163,15 +168,32 @@ class ChunkWork:
         return generate_then_verify(generate, self.policy, tasks)
 
 
-DROP_SCHEMA = {"task": pl.Int64, "source_index": pl.Int64, "method": pl.String, "stage": pl.String,
-               "reason": pl.String, "detail": pl.String, "question": pl.String}  # fmt: skip
+DROP_SCHEMA = {
+    "task": pl.Int64,
+    "source_index": pl.Int64,
+    "method": pl.String,
+    "stage": pl.String,
+    "reason": pl.String,
+    "detail": pl.String,
+    "question": pl.String,
+}
 
 
 def drop_report(frames: list[pl.DataFrame]) -> pl.DataFrame:
     """One row per dropped row, in task order, with the stage that dropped it and why."""
-    parts = [f.select(pl.col("task"), pl.col("source_index"), pl.col("method"), pl.col(STAGE),
-                      pl.col(DROP).alias("reason"), pl.col(DETAIL).alias("detail"), pl.col("question"))
-             for f in frames if f.height]  # fmt: skip
+    parts = [
+        f.select(
+            pl.col("task"),
+            pl.col("source_index"),
+            pl.col("method"),
+            pl.col(STAGE),
+            pl.col(DROP).alias("reason"),
+            pl.col(DETAIL).alias("detail"),
+            pl.col("question"),
+        )
+        for f in frames
+        if f.height
+    ]
     if not parts:
         return pl.DataFrame(schema=DROP_SCHEMA)
     return pl.concat([p.cast(DROP_SCHEMA) for p in parts]).sort("task")

@@ -16,19 +16,46 @@ from augment.lifetime import describe, remove_dead_temporaries, writing
 from augment.methods import default_mix, mixable
 
 # rich_markup_mode=None: help text is shown verbatim (no markup eating `[...]`) and option names are never cut
-app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
-                  help="Verified synthetic grade-school math from GSM8K.")  # fmt: skip
+app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Verified synthetic grade-school math from GSM8K.",
+)
 # `run` flags that live in a nested config block; the others have the config key of their own name
-NESTED_FLAGS = {"decontaminate": ("contamination", "enabled"), "embeddings": ("contamination", "embeddings"),
-                "judge": ("contamination", "judge"), "endpoint": ("llm", "endpoints"),
-                **{name: ("llm", name) for name in ("model", "tensor_parallel_size", "data_parallel_size",
-                                                    "gpu_memory_utilization", "max_model_len", "samples", "temperature",
-                                                    "max_tokens", "dtype", "enforce_eager")}}  # fmt: skip
-MIX_HELP = ("method shares, e.g. " + ",".join(f"{m}={s:g}" for m, s in default_mix("symbolic").items())
-            + f"; methods: {', '.join(mixable())}")
+NESTED_FLAGS = {
+    "decontaminate": ("contamination", "enabled"),
+    "embeddings": ("contamination", "embeddings"),
+    "judge": ("contamination", "judge"),
+    "endpoint": ("llm", "endpoints"),
+    **{
+        name: ("llm", name)
+        for name in (
+            "model",
+            "tensor_parallel_size",
+            "data_parallel_size",
+            "gpu_memory_utilization",
+            "max_model_len",
+            "samples",
+            "temperature",
+            "max_tokens",
+            "dtype",
+            "enforce_eager",
+        )
+    },
+}
+MIX_HELP = (
+    "method shares, e.g. "
+    + ",".join(f"{m}={s:g}" for m, s in default_mix("symbolic").items())
+    + f"; methods: {', '.join(mixable())}"
+)
 NOT_SETTINGS = ("config_file", "resume", "dry_run", "quiet", "log_level", "anyway")
-FLAG_TO_SETTING = {"mix": lambda v: parse_mix(v) if v else {}, "templates": lambda v: str(v) if v else None,
-                   "out": str, "endpoint": lambda v: [e for e in (v or "").split(",") if e]}  # fmt: skip
+FLAG_TO_SETTING = {
+    "mix": lambda v: parse_mix(v) if v else {},
+    "templates": lambda v: str(v) if v else None,
+    "out": str,
+    "endpoint": lambda v: [e for e in (v or "").split(",") if e],
+}
 MIX_DRIFT = 0.02  # warn when a method's actual share is this far from its requested share
 
 
@@ -57,8 +84,15 @@ def main_options(
 
 def silence_progress_bars() -> None:
     """--quiet: no bar from this tool nor from the libraries it loads (model downloads, tqdm), here or in workers."""
-    os.environ.update({"TQDM_DISABLE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
-                       "TRANSFORMERS_VERBOSITY": "error", "VLLM_CONFIGURE_LOGGING": "0"})  # fmt: skip
+    os.environ.update(
+        {
+            "TQDM_DISABLE": "1",
+            "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+            "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+            "TRANSFORMERS_VERBOSITY": "error",
+            "VLLM_CONFIGURE_LOGGING": "0",
+        }
+    )
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -78,10 +112,15 @@ def default_agent_id() -> str:
 @app.command()
 def run(
     ctx: typer.Context,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help="settings file, YAML or JSON (a manifest replays its run); flags override it")] = None,
+    config_file: Annotated[
+        Optional[Path],
+        typer.Option("--config", help="settings file, YAML or JSON (a manifest replays its run); flags override it"),
+    ] = None,
     n: Annotated[int, typer.Option(help="rows to publish")] = 50_000,
     seed: Annotated[int, typer.Option(help="seed of the whole run")] = 0,
-    source: Annotated[str, typer.Option(help="embedded, hf, hf:DATASET, hf:DATASET@REV, or a jsonl/parquet path")] = "embedded",
+    source: Annotated[
+        str, typer.Option(help="embedded, hf, hf:DATASET, hf:DATASET@REV, or a jsonl/parquet path")
+    ] = "embedded",
     generator: Annotated[str, typer.Option(help="symbolic (CPU) or llm (vLLM)")] = "symbolic",
     mix: Annotated[Optional[str], typer.Option(help=MIX_HELP)] = None,
     max_per_source: Annotated[int, typer.Option(help="variants at most per source problem")] = 16,
@@ -89,10 +128,19 @@ def run(
     templates: Annotated[Optional[Path], typer.Option(help="an `augment templates` file to generate from")] = None,
     out: Annotated[Path, typer.Option(help="output root")] = Path("artifacts/data"),
     name: Annotated[Optional[str], typer.Option(help="dataset name (default: <agent-id>-gsm8k-aug)")] = None,
-    agent_id: Annotated[Optional[str], typer.Option(help="your agent id (default: $AUGMENT_AGENT_ID, else the login name)")] = None,
-    announce: Annotated[bool, typer.Option(help="post a proposal to message_board/ before the work and a results note after it")] = True,
-    anyway: Annotated[bool, typer.Option(help="run even if another agent in this workspace published or proposed the same config")] = False,
-    resume: Annotated[bool, typer.Option(help="continue an interrupted run with the same settings; --no-resume discards its checkpoints")] = True,
+    agent_id: Annotated[
+        Optional[str], typer.Option(help="your agent id (default: $AUGMENT_AGENT_ID, else the login name)")
+    ] = None,
+    announce: Annotated[
+        bool, typer.Option(help="post a proposal to message_board/ before the work and a results note after it")
+    ] = True,
+    anyway: Annotated[
+        bool, typer.Option(help="run even if another agent in this workspace published or proposed the same config")
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(help="continue an interrupted run with the same settings; --no-resume discards its checkpoints"),
+    ] = True,
     allow_fewer: Annotated[bool, typer.Option(help="publish what survived when the source runs out")] = False,
     chunk_size: Annotated[int, typer.Option(help="tasks per checkpointed chunk")] = 4096,
     workers: Annotated[int, typer.Option(help="processes for symbolic generation")] = 2,
@@ -135,8 +183,11 @@ def run(
     requested = sum((settings.get("mix") or {}).values())
     run_config = build_run_config(settings)  # a ConfigError is one line, from main()
     if requested and abs(requested - 1) > 1e-9:
-        typer.echo(f"warning: mix shares sum to {requested:g}; renormalised to "
-                   + ", ".join(f"{m}={s:.3f}" for m, s in run_config.mix.items()), err=True)  # fmt: skip
+        typer.echo(
+            f"warning: mix shares sum to {requested:g}; renormalised to "
+            + ", ".join(f"{m}={s:.3f}" for m, s in run_config.mix.items()),
+            err=True,
+        )
     templates, out = Path(run_config.templates) if run_config.templates else None, Path(run_config.out)
     if templates is not None and not templates.is_file():
         fail(f"templates file {templates} does not exist")
@@ -163,8 +214,11 @@ def warn_on_mix_drift(version_dir: Path, requested: dict[str, float]) -> None:
     actual = {m: count / max(manifest["rows"], 1) for m, count in manifest["methods"].items()}
     drifted = [m for m in {**requested, **actual} if abs(actual.get(m, 0) - requested.get(m, 0)) > MIX_DRIFT]
     if drifted:
-        typer.echo("warning: the actual mix drifts from the requested one: " + ", ".join(
-            f"{m} {actual.get(m, 0):.1%} (requested {requested.get(m, 0):.1%})" for m in drifted), err=True)  # fmt: skip
+        typer.echo(
+            "warning: the actual mix drifts from the requested one: "
+            + ", ".join(f"{m} {actual.get(m, 0):.1%} (requested {requested.get(m, 0):.1%})" for m in drifted),
+            err=True,
+        )
 
 
 @app.command()
@@ -183,10 +237,14 @@ def verify(version_dir: Path) -> None:
 @app.command()
 def push(
     version_dir: Path,
-    to: Annotated[str, typer.Option(help="hf://datasets/ORG/NAME (root, tag vK) or hf://buckets/OWNER/BUCKET[/PREFIX]")],
+    to: Annotated[
+        str, typer.Option(help="hf://datasets/ORG/NAME (root, tag vK) or hf://buckets/OWNER/BUCKET[/PREFIX]")
+    ],
     private: Annotated[bool, typer.Option(help="create the repo or bucket private")] = False,
     dry_run: Annotated[bool, typer.Option(help="list what would change and send nothing")] = False,
-    create_pr: Annotated[bool, typer.Option(help="open a pull request on the dataset repo instead of committing")] = False,
+    create_pr: Annotated[
+        bool, typer.Option(help="open a pull request on the dataset repo instead of committing")
+    ] = False,
 ) -> None:
     """Upload a verified version to the Hugging Face Hub (token from HF_TOKEN or the saved login)."""
     import httpx
@@ -231,7 +289,9 @@ def list_releases(
 @app.command()
 def get(
     release: Annotated[str, typer.Argument(help="NAME (its latest version) or NAME@vK")],
-    source: Annotated[str, typer.Option("--from", help="the workspace: a local folder or hf://buckets/OWNER/BUCKET[/PREFIX]")] = ".",
+    source: Annotated[
+        str, typer.Option("--from", help="the workspace: a local folder or hf://buckets/OWNER/BUCKET[/PREFIX]")
+    ] = ".",
     to: Annotated[Path, typer.Option(help="output root; the release lands in TO/NAME/vK/")] = Path("artifacts/data"),
 ) -> None:
     """Fetch a release, verify every checksum, and print the line that loads it."""
@@ -278,8 +338,12 @@ def audit(
     values = load_field(source, field)
     with Progress(transient=True, disable=len(values) < 10_000) as progress:
         bar = progress.add_task("auditing", total=len(values))
-        result = run_audit(values, embeddings=embeddings, judge_model=judge,
-                           on_progress=lambda done: progress.update(bar, completed=done))  # fmt: skip
+        result = run_audit(
+            values,
+            embeddings=embeddings,
+            judge_model=judge,
+            on_progress=lambda done: progress.update(bar, completed=done),
+        )
     try:
         if report:
             with writing(report):

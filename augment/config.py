@@ -25,7 +25,7 @@ _AGENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # whole strings o
 
 
 def parse_mix(text: str) -> dict[str, float]:
-    """"renumber=0.6,rename=0.2,backward=0.2" -> {"renumber": 0.6, ...}; raises ConfigError when malformed."""
+    """ "renumber=0.6,rename=0.2,backward=0.2" -> {"renumber": 0.6, ...}; raises ConfigError when malformed."""
     mix = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         method, sep, share = part.partition("=")
@@ -116,7 +116,9 @@ class RunConfig:
         total = sum(self.mix.values())
         self.mix = {m: share / total for m, share in self.mix.items() if share > 0}
         if self.uses_llm and not (self.llm.model or self.llm.endpoints):
-            raise ConfigError(f"methods {', '.join(m for m in self.mix if REGISTRY[m].engine == 'llm')} need --model or --endpoint")
+            raise ConfigError(
+                f"methods {', '.join(m for m in self.mix if REGISTRY[m].engine == 'llm')} need --model or --endpoint"
+            )
         if self.max_per_source < 1 or self.chunk_size < 1 or self.workers < 1:
             raise ConfigError("max_per_source, chunk_size and workers must be at least 1")
         if not _AGENT_ID_RE.fullmatch(self.agent_id):

@@ -18,7 +18,11 @@ from augment.stages import Stage, with_drops
 from filters.contamination import ContaminationDetector, PairScorer, Verdict
 
 CHECKED, VERDICT, VERDICT_DETAIL, UNDECIDED = (
-    "_contamination_checked", "_contamination", "_contamination_detail", "_contamination_undecided")  # fmt: skip
+    "_contamination_checked",
+    "_contamination",
+    "_contamination_detail",
+    "_contamination_undecided",
+)
 
 
 def require_embeddings(embeddings: str) -> None:
@@ -32,7 +36,9 @@ def require_embeddings(embeddings: str) -> None:
         )
 
 
-def make_detector(embeddings: str, train_questions: list[str], scorer: PairScorer | None = None) -> ContaminationDetector:
+def make_detector(
+    embeddings: str, train_questions: list[str], scorer: PairScorer | None = None
+) -> ContaminationDetector:
     require_embeddings(embeddings)
     return ContaminationDetector(load_embedded("test").questions, train_questions, embeddings=embeddings, scorer=scorer)
 
@@ -78,7 +84,9 @@ def decontaminate_stage(detector: Callable[[], ContaminationDetector | None], ju
         if found is not None and judge is not None and asked:
             from augment.judge import ask
 
-            for i, same in zip(asked, ask(judge(), found, [questions[i] for i in asked], [undecided[i] for i in asked])):
+            for i, same in zip(
+                asked, ask(judge(), found, [questions[i] for i in asked], [undecided[i] for i in asked])
+            ):
                 if same:
                     reasons[i], details[i] = "contamination:judged", f"GSM8K test #{undecided[i]} (judge)"
         return with_drops(frame, reasons, details)

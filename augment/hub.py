@@ -55,13 +55,17 @@ def release_notes(version_dir: Path, manifest: dict) -> list[Path]:
     if not board.is_dir():
         return []
     results = [p for p in board.glob("*.md") if p.read_text(encoding="utf-8").startswith(header)]
-    proposals = [board / PurePosixPath(n.fields["proposal"]).name for n in read_notes(board)
-                 if n.path in results and "proposal" in n.fields]  # fmt: skip
+    proposals = [
+        board / PurePosixPath(n.fields["proposal"]).name
+        for n in read_notes(board)
+        if n.path in results and "proposal" in n.fields
+    ]
     return sorted({*results, *(p for p in proposals if p.is_file())})
 
 
-def push(version_dir: Path, to: str, api=None, private: bool = False, dry_run: bool = False,
-         create_pr: bool = False) -> str:  # fmt: skip
+def push(
+    version_dir: Path, to: str, api=None, private: bool = False, dry_run: bool = False, create_pr: bool = False
+) -> str:
     """Send a verified version; returns what was (or, with dry_run, would be) done, ending with its URL."""
     target = parse_target(to)
     problems = verify_release(version_dir)
@@ -135,9 +139,15 @@ def _push_dataset(api, version_dir, repo_id, listed, message, manifest, private,
         return "\n".join([f"dry run, nothing sent; would commit to {url}{pr}:", *changes, f"tag {tag}"])
     if tags is None:
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    commit = api.upload_folder(repo_id=repo_id, folder_path=str(version_dir), repo_type="dataset",
-                               allow_patterns=listed, delete_patterns=RELEASE_OWNED, commit_message=message,
-                               create_pr=create_pr)  # fmt: skip
+    commit = api.upload_folder(
+        repo_id=repo_id,
+        folder_path=str(version_dir),
+        repo_type="dataset",
+        allow_patterns=listed,
+        delete_patterns=RELEASE_OWNED,
+        commit_message=message,
+        create_pr=create_pr,
+    )
     api.create_tag(repo_id, tag=tag, revision=commit.oid, repo_type="dataset", tag_message=message)
     where = commit.pr_url if create_pr else f"{url}/tree/{tag}"
     return f"pushed {len(listed)} files and tag {tag}: {where}"
@@ -165,8 +175,13 @@ def _push_bucket(api, target: Target, files: dict, notes: dict, manifest: dict, 
             )
     url = f"hf://buckets/{target.repo_id}/{release} (https://huggingface.co/buckets/{target.repo_id})"
     if dry_run:
-        return "\n".join([f"dry run, nothing sent; would upload to {url}:", *(f"add {p}" for p in send),
-                          *(f"skip {p} (identical)" for p in same)])  # fmt: skip
+        return "\n".join(
+            [
+                f"dry run, nothing sent; would upload to {url}:",
+                *(f"add {p}" for p in send),
+                *(f"skip {p} (identical)" for p in same),
+            ]
+        )
     if send:
         api.create_bucket(target.repo_id, private=private, exist_ok=True)
         api.batch_bucket_files(target.repo_id, add=[(str(wanted[p]), p) for p in send])

@@ -35,8 +35,17 @@ def judge(detector: ContaminationDetector, questions: list, verdicts: list[Verdi
 
 def ask(engine, detector: ContaminationDetector, questions: list[str], test_indices: list[int]) -> list[bool]:
     """For each question, whether the model calls it the same problem as its test question."""
-    requests = [Request(render("judge", question=q, test_question=detector.test[t]), n=1, seed=k, temperature=0.0,
-                        max_tokens=3, regex=ANSWER) for k, (q, t) in enumerate(zip(questions, test_indices))]  # fmt: skip
+    requests = [
+        Request(
+            render("judge", question=q, test_question=detector.test[t]),
+            n=1,
+            seed=k,
+            temperature=0.0,
+            max_tokens=3,
+            regex=ANSWER,
+        )
+        for k, (q, t) in enumerate(zip(questions, test_indices))
+    ]
     return [texts[0].strip().lower().startswith("yes") for texts in engine.generate(requests)]
 
 

@@ -109,8 +109,12 @@ class _Made:
 
 
 def _make_rows(config: RunConfig, source, run_id: str, store: RunStore, show_progress: bool) -> _Made:
-    load_stats = StageStats("load", source.frame.height + sum(source.malformed.values()), source.frame.height,
-                            Counter({f"load:{k}": v for k, v in source.malformed.items()}))  # fmt: skip
+    load_stats = StageStats(
+        "load",
+        source.frame.height + sum(source.malformed.values()),
+        source.frame.height,
+        Counter({f"load:{k}": v for k, v in source.malformed.items()}),
+    )
     if show_progress:
         print("sources: checking; template: compiling (workers)", file=sys.stderr, flush=True)
     started = time.perf_counter()
@@ -148,18 +152,25 @@ def _publish(config: RunConfig, identity, run_id, dataset_dir: Path, store: RunS
     rows = survivors.head(config.n)
     beyond = Counter({"publish:beyond-n": kept - rows.height}) if kept > rows.height else Counter()
     funnel.append(StageStats("publish", kept, rows.height, beyond))
-    drops = pl.concat([made.early_drops, *(store.load(k, "drops") for k in store.completed()),
-                       survivors.slice(config.n).select("source_index", "method", "question").with_columns(
-                           stage=pl.lit("publish"), reason=pl.lit("publish:beyond-n"))],
-                      how="diagonal_relaxed")  # fmt: skip
+    drops = pl.concat(
+        [
+            made.early_drops,
+            *(store.load(k, "drops") for k in store.completed()),
+            survivors.slice(config.n)
+            .select("source_index", "method", "question")
+            .with_columns(stage=pl.lit("publish"), reason=pl.lit("publish:beyond-n")),
+        ],
+        how="diagonal_relaxed",
+    )
     with writing(dataset_dir):
         version_dir = publish_version(dataset_dir, rows, drops, config, identity, run_id, funnel)
     log(f"published {rows.height:,} rows to {version_dir}")
     log(format_funnel(funnel))
     with writing(message_board(Path(config.out))):
         announcement = announce(config, version_dir, rows.height, funnel) if config.announce else None
-    store.mark_published({"version_dir": str(version_dir), "n": config.n,
-                          "announcement": str(announcement) if announcement else None})  # fmt: skip
+    store.mark_published(
+        {"version_dir": str(version_dir), "n": config.n, "announcement": str(announcement) if announcement else None}
+    )
     return RunResult(run_id, rows.height, version_dir, funnel, announcement)
 
 
@@ -222,8 +233,9 @@ def _spawn_workers(config: RunConfig, sources: pl.DataFrame):
     if not config.include_original and all(REGISTRY[m].engine == "llm" for m in config.mix):
         return None
     policy = VerifyPolicy.from_config(config.quality, config.llm)
-    return SymbolicWorkers(sources, config.seed, config.max_per_source, config.templates, policy, config.workers,
-                           config.contamination)  # fmt: skip
+    return SymbolicWorkers(
+        sources, config.seed, config.max_per_source, config.templates, policy, config.workers, config.contamination
+    )
 
 
 def _templates(sources: pl.DataFrame, excluded: dict[int, str], workers, started: float):
@@ -266,8 +278,12 @@ class _Tally:
     @classmethod
     def from_store(cls, store: RunStore) -> _Tally:
         done = store.completed()
-        tally = cls(0, len(done), store.task_range(done[-1])[1] if done else 0,
-                    {name: StageStats(name) for name in (*TASK_STAGES, *chunk_stage_names())})  # fmt: skip
+        tally = cls(
+            0,
+            len(done),
+            store.task_range(done[-1])[1] if done else 0,
+            {name: StageStats(name) for name in (*TASK_STAGES, *chunk_stage_names())},
+        )
         tally.kept = sum(store.load(k, "rows").height for k in done)
         tally.add_stats(stat for k in done for stat in store.stats(k))
         return tally
@@ -306,8 +322,15 @@ def _run_chunks(work: ChunkWork, workers, store: RunStore, tasks: pl.DataFrame, 
 
     config, tally = work.config, _Tally.from_store(store)
     stages = ", ".join(tally.totals)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  disable=not show_progress, transient=False, console=Console(stderr=True)) as progress:  # fmt: skip
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not show_progress,
+        transient=False,
+        console=Console(stderr=True),
+    ) as progress:
         description = f"rows kept; chunk {tally.chunks + 1}: {stages}"
         bar = progress.add_task(description, total=config.n, completed=min(tally.kept, config.n))
         span = _next_span(config, tally.tasks_done, tally.kept, tally.rate(), tasks.height)
@@ -345,5 +368,8 @@ def _early_drops(funnel: list[StageStats], excluded: dict[int, str], skipped: di
     untemplated = [
         (index, "template", f"template:{reason}") for index, reason in skipped.items() if index not in excluded
     ]
-    return pl.DataFrame(malformed + broken + untemplated, schema={"source_index": pl.Int64, "stage": pl.String,
-                                                                  "reason": pl.String}, orient="row")  # fmt: skip
+    return pl.DataFrame(
+        malformed + broken + untemplated,
+        schema={"source_index": pl.Int64, "stage": pl.String, "reason": pl.String},
+        orient="row",
+    )

@@ -81,8 +81,9 @@ class TaskPlan:
         draws = rng.random(len(self.sources))
         chosen = (draws[:, None] > self.cumulative[order]).sum(axis=1).clip(max=len(self.methods) - 1)
         seeds = rng.integers(0, SEED_BOUND, len(self.sources))
-        return _frame(self.sources[order], np.full(len(self.sources), round_), [self.methods[i] for i in chosen],
-                      seeds, start)  # fmt: skip
+        return _frame(
+            self.sources[order], np.full(len(self.sources), round_), [self.methods[i] for i in chosen], seeds, start
+        )
 
 
 def balanced_shares(allowed: np.ndarray, shares: np.ndarray, rounds: int = 200) -> np.ndarray:
@@ -106,7 +107,12 @@ def balanced_shares(allowed: np.ndarray, shares: np.ndarray, rounds: int = 200) 
 
 def _frame(sources, variants, methods, seeds, start: int) -> pl.DataFrame:
     return pl.DataFrame(
-        {"task": np.arange(start, start + len(sources), dtype=np.int64), "source_index": sources, "variant": variants,
-         "method": methods, "seed": seeds},
+        {
+            "task": np.arange(start, start + len(sources), dtype=np.int64),
+            "source_index": sources,
+            "variant": variants,
+            "method": methods,
+            "seed": seeds,
+        },
         schema=TASK_SCHEMA,
-    )  # fmt: skip
+    )

@@ -79,10 +79,17 @@ def code_version() -> dict:
     info = {"package": __version__, "commit": None, "modified": None}
     root = Path(__file__).resolve().parent.parent
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=False, capture_output=True, text=True, timeout=5)
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], check=False, capture_output=True, text=True, timeout=5
+        )
         if commit.returncode == 0:
-            status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                    check=False, capture_output=True, text=True, timeout=5)  # fmt: skip
+            status = subprocess.run(
+                ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=5,
+            )
             info |= {"commit": commit.stdout.strip(), "modified": bool(status.stdout.strip())}
     except (OSError, subprocess.TimeoutExpired):
         pass
@@ -109,8 +116,15 @@ def write_shards(rows: pl.DataFrame, data_dir: Path) -> list[dict]:
         part = table.slice(i * per_shard, per_shard)
         pq.write_table(part, path, compression="zstd", row_group_size=ROW_GROUP_ROWS)
         # num_bytes: the Arrow size `datasets` computes on load (the card's dataset_size), not the file size
-        described.append({"path": f"data/{path.name}", "rows": part.num_rows, "bytes": path.stat().st_size,
-                          "num_bytes": pq.read_table(path).nbytes, "sha256": file_sha256(path)})  # fmt: skip
+        described.append(
+            {
+                "path": f"data/{path.name}",
+                "rows": part.num_rows,
+                "bytes": path.stat().st_size,
+                "num_bytes": pq.read_table(path).nbytes,
+                "sha256": file_sha256(path),
+            }
+        )
     return described
 
 
@@ -127,8 +141,15 @@ def schema_description(schema: pa.Schema = SCHEMA) -> list[dict]:
     return [{"name": f.name, "type": type_name(f.type)} for f in schema]
 
 
-def publish_version(dataset_dir: Path, rows: pl.DataFrame, drops: pl.DataFrame, config: RunConfig, source: dict,
-                    run_id: str, funnel: list[StageStats]) -> Path:  # fmt: skip
+def publish_version(
+    dataset_dir: Path,
+    rows: pl.DataFrame,
+    drops: pl.DataFrame,
+    config: RunConfig,
+    source: dict,
+    run_id: str,
+    funnel: list[StageStats],
+) -> Path:
     """Write a new version of the dataset and return its directory."""
     dataset_dir.mkdir(parents=True, exist_ok=True)
     staging = dataset_dir / f".publish-{run_id}-{uuid.uuid4().hex[:8]}"
@@ -145,8 +166,13 @@ def publish_version(dataset_dir: Path, rows: pl.DataFrame, drops: pl.DataFrame, 
             "rows": rows.height,
             "schema": schema_description(),
             "shards": shards,
-            "reports": [{"path": "reports/drops.parquet", "rows": drops.height,
-                         "sha256": file_sha256(staging / "reports" / "drops.parquet")}],  # fmt: skip
+            "reports": [
+                {
+                    "path": "reports/drops.parquet",
+                    "rows": drops.height,
+                    "sha256": file_sha256(staging / "reports" / "drops.parquet"),
+                }
+            ],
             "files": [],
             "methods": method_counts(rows),
             "distinct_sources": rows["source_index"].n_unique(),

@@ -104,6 +104,7 @@ def candidate_frame(candidates: list[Candidate]) -> pl.DataFrame:
     rows = [tuple(getattr(c, names[column]) for column in CANDIDATE_SCHEMA) for c in candidates]
     return pl.DataFrame(rows, schema=CANDIDATE_SCHEMA, orient="row")
 
+
 DESCRIPTIONS = {
     "id": "stable content hash of question and answer (blake2b-128, hex)",
     "question": "the problem statement",
@@ -131,8 +132,15 @@ def row_id(question: str, answer: str) -> str:
 
 def verification(kind: str, checks: list[str], **evidence) -> dict:
     """A verification struct value; evidence fields not given are null."""
-    return {"kind": kind, "checks": checks, "votes": None, "samples": None, "share": None,
-            "program_answer": None, "gold": None} | evidence  # fmt: skip
+    return {
+        "kind": kind,
+        "checks": checks,
+        "votes": None,
+        "samples": None,
+        "share": None,
+        "program_answer": None,
+        "gold": None,
+    } | evidence
 
 
 def finalize_rows(candidates: pl.DataFrame, run_id: str) -> pl.DataFrame:

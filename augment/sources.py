@@ -29,8 +29,6 @@ HUB_DATASET, HUB_CONFIG = "openai/gsm8k", "main"
 EMBEDDED_DIR = resources.files("augment") / "data" / "gsm8k"  # the pinned copy and data derived from it
 
 
-
-
 @dataclass
 class SourceData:
     """Problems of one split, where they came from, and what was dropped while reading them."""
@@ -96,8 +94,14 @@ def load_hub(name: str, split: str = "train", revision: str | None = None) -> So
     except Exception:  # the revision is informative; loading already succeeded
         pass
     data = _rows_from_frame(pl.from_arrow(dataset.data.table), f"hf:{name}")
-    data.identity = {"kind": "hub", "name": name, "config": config, "split": split, "revision": resolved,
-                     "fingerprint": getattr(dataset, "_fingerprint", None)}  # fmt: skip
+    data.identity = {
+        "kind": "hub",
+        "name": name,
+        "config": config,
+        "split": split,
+        "revision": resolved,
+        "fingerprint": getattr(dataset, "_fingerprint", None),
+    }
     return data
 
 
@@ -179,8 +183,12 @@ def _rows_from_frame(frame: pl.DataFrame, name: str) -> SourceData:
             malformed[reason] += 1
             examples.append(f"{name} row {i}: {reason}")
         keep.append(reason is None)
-    kept = frame.with_row_index("source_index").filter(pl.Series(keep, dtype=pl.Boolean)).select(
-        pl.col("source_index").cast(pl.Int64), pl.col("question").cast(pl.String), pl.col("answer").cast(pl.String)
+    kept = (
+        frame.with_row_index("source_index")
+        .filter(pl.Series(keep, dtype=pl.Boolean))
+        .select(
+            pl.col("source_index").cast(pl.Int64), pl.col("question").cast(pl.String), pl.col("answer").cast(pl.String)
+        )
     )
     return _nonempty(SourceData(kept, {}, malformed, examples[:20]), name)
 
@@ -196,7 +204,6 @@ def _row_problem(record: dict) -> str | None:
     if "####" not in answer:
         return "answer has no #### line"
     return oversized(question, answer)
-
 
 
 def _nonempty(data: SourceData, name: str) -> SourceData:

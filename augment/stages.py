@@ -37,8 +37,13 @@ class StageStats:
         self.seconds += other.seconds
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "rows_in": self.rows_in, "rows_out": self.rows_out,
-                "drops": dict(self.drops.most_common()), "seconds": round(self.seconds, 3)}  # fmt: skip
+        return {
+            "name": self.name,
+            "rows_in": self.rows_in,
+            "rows_out": self.rows_out,
+            "drops": dict(self.drops.most_common()),
+            "seconds": round(self.seconds, 3),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> StageStats:
@@ -98,8 +103,9 @@ def apply_stage(stage: StageLike, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl
         result = result.with_columns(pl.lit(None, dtype=pl.String).alias(DETAIL))
     dropped = result.filter(pl.col(DROP).is_not_null()).with_columns(pl.lit(stage.name).alias(STAGE))
     kept = result.filter(pl.col(DROP).is_null()).drop(DROP, DETAIL)
-    stats = StageStats(stage.name, frame.height, kept.height, Counter(dropped[DROP].to_list()),
-                       time.perf_counter() - started)  # fmt: skip
+    stats = StageStats(
+        stage.name, frame.height, kept.height, Counter(dropped[DROP].to_list()), time.perf_counter() - started
+    )
     return kept, dropped, stats
 
 

@@ -75,8 +75,9 @@ def verify_stage(policy: VerifyPolicy) -> Stage:
             pl.Series(DETAIL, details, dtype=pl.String),
         )
 
-    return Stage(VERIFY, run, inputs=("question", "answer", "final_answer", "method", "verification"),
-                 outputs=("verification",))  # fmt: skip
+    return Stage(
+        VERIFY, run, inputs=("question", "answer", "final_answer", "method", "verification"), outputs=("verification",)
+    )
 
 
 def generate_then_verify(generate: StageLike, policy: VerifyPolicy, tasks: pl.DataFrame) -> StagesResult:

@@ -37,8 +37,16 @@ from filters import embeddings
 _STATE: dict = {}
 
 
-def _start(parent: int, frame: pl.DataFrame, seed: int, max_per_source: int, records_file: str | None,
-           policy: VerifyPolicy, contamination: ContaminationConfig, train_questions: list[str]) -> None:  # fmt: skip
+def _start(
+    parent: int,
+    frame: pl.DataFrame,
+    seed: int,
+    max_per_source: int,
+    records_file: str | None,
+    policy: VerifyPolicy,
+    contamination: ContaminationConfig,
+    train_questions: list[str],
+) -> None:
     """Compile this shard's templates: from a records file when given, else derived here."""
     die_with_parent(parent)
     records = read_records(records_file) if records_file else annotation_records(frame, workers=1)
@@ -77,15 +85,24 @@ def _generate_and_verify(tasks: pl.DataFrame) -> ShardResult:
 
 def _generate(generator: SymbolicGenerator, tasks: pl.DataFrame) -> pl.DataFrame:
     candidates = generator.generate(tasks)
-    return with_drops(candidates.with_columns(tasks["task"]), candidates["_drop"].to_list(),
-                      candidates["_detail"].to_list())  # fmt: skip
+    return with_drops(
+        candidates.with_columns(tasks["task"]), candidates["_drop"].to_list(), candidates["_detail"].to_list()
+    )
 
 
 class SymbolicWorkers:
     """Generate + verify for symbolic tasks across `workers` processes, results in task order."""
 
-    def __init__(self, sources: pl.DataFrame, seed: int, max_per_source: int, templates_file: str | None,
-                 policy: VerifyPolicy, workers: int, contamination: ContaminationConfig) -> None:  # fmt: skip
+    def __init__(
+        self,
+        sources: pl.DataFrame,
+        seed: int,
+        max_per_source: int,
+        templates_file: str | None,
+        policy: VerifyPolicy,
+        workers: int,
+        contamination: ContaminationConfig,
+    ) -> None:
         """Start the workers; they compile their templates while the caller goes on (see `ready`)."""
         context = multiprocessing.get_context("spawn")
         if contamination.enabled and contamination.embeddings != "off" and embeddings.available():
@@ -95,11 +112,23 @@ class SymbolicWorkers:
         records_file = templates_file or (str(cached) if (cached := cached_records(sources)) else None)
         train = sources["question"].to_list()
         self._pools = [
-            ProcessPoolExecutor(1, mp_context=context, initializer=_start,
-                                initargs=(os.getpid(), sources.filter(pl.col("source_index") % workers == rank), seed,
-                                          max_per_source, records_file, policy, contamination, train))
+            ProcessPoolExecutor(
+                1,
+                mp_context=context,
+                initializer=_start,
+                initargs=(
+                    os.getpid(),
+                    sources.filter(pl.col("source_index") % workers == rank),
+                    seed,
+                    max_per_source,
+                    records_file,
+                    policy,
+                    contamination,
+                    train,
+                ),
+            )
             for rank in range(workers)
-        ]  # fmt: skip
+        ]
         self._infos = [pool.submit(_info) for pool in self._pools]
 
     def ready(self) -> None:
@@ -116,8 +145,10 @@ class SymbolicWorkers:
     def submit(self, tasks: pl.DataFrame):
         """Start generate + verify for (non-empty) symbolic and original tasks; call the result to wait
         for the merged `ShardResult`, rows in task order."""
-        futures = [pool.submit(_generate_and_verify, tasks.filter(pl.col("source_index") % self.workers == rank))
-                   for rank, pool in enumerate(self._pools)]  # fmt: skip
+        futures = [
+            pool.submit(_generate_and_verify, tasks.filter(pl.col("source_index") % self.workers == rank))
+            for rank, pool in enumerate(self._pools)
+        ]
 
         def gather() -> ShardResult:
             shards = [future.result().stages for future in futures]

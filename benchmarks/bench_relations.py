@@ -59,8 +59,10 @@ def main() -> None:
     for kind in (*KINDS, "any relation"):
         print(f"  {kind:14s} rejects {rejected[kind]:>8,} ({rejected[kind] / max(drawn, 1):.1%})")
     print(f"  sources left with no candidate in one batch: {emptied['no variant left']:,}")
-    print("stated numbers by magnitude kind (capped, banded or frozen): "
-          + ", ".join(f"{k} {v}" for k, v in caps.most_common()))
+    print(
+        "stated numbers by magnitude kind (capped, banded or frozen): "
+        + ", ".join(f"{k} {v}" for k, v in caps.most_common())
+    )
 
 
 def _holds(condition: str, values: dict) -> bool:

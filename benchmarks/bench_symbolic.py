@@ -29,8 +29,12 @@ if __name__ == "__main__":
             break
     seconds = time.perf_counter() - started
     workers.close()
-    print(f"sources loaded and templates ready in {compiled:.1f} s ({len(workers.templated):,} of {sources.height:,} sources templated)")
-    print(f"{verified:,} verified samples from {attempted:,} tasks in {seconds:.1f} s: "
-          f"{verified / seconds:,.0f} samples/s, acceptance {verified / attempted:.1%}")
+    print(
+        f"sources loaded and templates ready in {compiled:.1f} s ({len(workers.templated):,} of {sources.height:,} sources templated)"
+    )
+    print(
+        f"{verified:,} verified samples from {attempted:,} tasks in {seconds:.1f} s: "
+        f"{verified / seconds:,.0f} samples/s, acceptance {verified / attempted:.1%}"
+    )
     methods = kept.group_by("method").len().sort("method")
     print("last chunk by method: " + ", ".join(f"{m} {n}" for m, n in methods.iter_rows()))

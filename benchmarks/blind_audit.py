@@ -29,20 +29,30 @@ def sample(release: Path, out: Path, per_method: int, seed: int, parts: int, con
     how strict the solvers are, against the about 0.98 sound the rubric expects of GSM8K."""
     rows = pl.read_parquet(release / "data" / "*.parquet").filter(pl.col("method") != "original")
     train = load_embedded("train").frame.sample(controls, seed=seed, shuffle=True)
-    train = train.with_columns(method=pl.lit("gsm8k-control"), id=pl.lit(None, pl.String),
-                               final_answer=pl.col("answer").str.extract(r"####\s*(.+)$").str.strip_chars())  # fmt: skip
-    drawn = pl.concat([group.sample(min(per_method, group.height), seed=seed, shuffle=True)
-                       for _, group in rows.group_by("method", maintain_order=True)]
-                      + [train.select(rows.select("id", "question", "method", "source_index", "final_answer").columns)],
-                      how="diagonal_relaxed")  # fmt: skip
+    train = train.with_columns(
+        method=pl.lit("gsm8k-control"),
+        id=pl.lit(None, pl.String),
+        final_answer=pl.col("answer").str.extract(r"####\s*(.+)$").str.strip_chars(),
+    )
+    drawn = pl.concat(
+        [
+            group.sample(min(per_method, group.height), seed=seed, shuffle=True)
+            for _, group in rows.group_by("method", maintain_order=True)
+        ]
+        + [train.select(rows.select("id", "question", "method", "source_index", "final_answer").columns)],
+        how="diagonal_relaxed",
+    )
     drawn = drawn.sample(fraction=1.0, seed=seed + 1, shuffle=True).with_row_index("qid", offset=1)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "sample.json").write_text(json.dumps({"release": str(release), "seed": seed, "per_method": per_method,
-                                                 "n": drawn.height}, indent=2) + "\n")  # fmt: skip
+    (out / "sample.json").write_text(
+        json.dumps({"release": str(release), "seed": seed, "per_method": per_method, "n": drawn.height}, indent=2)
+        + "\n"
+    )
     drawn.select("qid", "id", "method", "source_index", "final_answer").write_ndjson(out / "key.jsonl")
     for part in range(parts):
         drawn.filter(pl.col("qid") % parts == part).select("qid", "question").write_ndjson(
-            out / f"questions-{part + 1}.jsonl")  # fmt: skip
+            out / f"questions-{part + 1}.jsonl"
+        )
     print(f"{drawn.height} questions in {parts} parts under {out} (seed {seed})")
 
 
@@ -73,8 +83,9 @@ def score(out: Path) -> None:
         same = _number(record["answer"]) is not None and _number(record["answer"]) == _number(row["final_answer"])
         agree[method] += same
         if not same:
-            disagreements.append({**row, "solver_answer": record["answer"], "verdict": record["verdict"],
-                                  "note": record.get("note", "")})  # fmt: skip
+            disagreements.append(
+                {**row, "solver_answer": record["answer"], "verdict": record["verdict"], "note": record.get("note", "")}
+            )
     (out / "disagreements.jsonl").write_text("".join(json.dumps(d) + "\n" for d in disagreements))
     print("| method | n | sound | cosmetic | implausible | incoherent | answers agree |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -82,10 +93,14 @@ def score(out: Path) -> None:
         c = sum(counts.values(), Counter()) if method == "all" else counts[method]
         total = sum(n.values()) if method == "all" else n[method]
         agreed = sum(agree.values()) if method == "all" else agree[method]
-        print(f"| {method} | {total} | {(c['ok'] + c['cosmetic']) / total:.3f} | {c['cosmetic']} | {c['implausible']} "
-              f"| {c['incoherent']} | {agreed}/{total} |")
+        print(
+            f"| {method} | {total} | {(c['ok'] + c['cosmetic']) / total:.3f} | {c['cosmetic']} | {c['implausible']} "
+            f"| {c['incoherent']} | {agreed}/{total} |"
+        )
     missing = sorted(set(key) - set(verdicts))
-    print(f"{len(disagreements)} disagreements in {out / 'disagreements.jsonl'}; {len(missing)} questions without a verdict")
+    print(
+        f"{len(disagreements)} disagreements in {out / 'disagreements.jsonl'}; {len(missing)} questions without a verdict"
+    )
 
 
 def main() -> None:

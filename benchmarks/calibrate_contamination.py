@@ -39,8 +39,12 @@ def fit(features: np.ndarray, labels: np.ndarray, kinds: list[str]) -> tuple[np.
     equally (a few hundred rephrasings count as much as thousands of renumberings): (weights, bias)."""
     families = [family(kind) for kind in kinds]
     positive_kinds = Counter(kind for kind, label in zip(families, labels) if label)
-    balance = np.array([0.5 / len(positive_kinds) / positive_kinds[kind] if label else 0.5 / (1 - labels.mean())
-                        for kind, label in zip(families, labels)]) * len(labels)  # fmt: skip
+    balance = np.array(
+        [
+            0.5 / len(positive_kinds) / positive_kinds[kind] if label else 0.5 / (1 - labels.mean())
+            for kind, label in zip(families, labels)
+        ]
+    ) * len(labels)
 
     def loss(theta):
         z = features @ theta[:-1] + theta[-1]
@@ -69,22 +73,33 @@ def measure(rows: list[dict], best: np.ndarray, where: np.ndarray, threshold: fl
         totals[row["kind"]] += 1
         hits[row["kind"]] += bool(score >= threshold)
         matched[row["kind"]] += bool(score >= threshold and column == row["test_index"])
-    figures = {kind: {"n": totals[kind], "flagged": round(hits[kind] / totals[kind], 4),
-                      "right_test": round(matched[kind] / totals[kind], 4)} for kind in sorted(totals)}  # fmt: skip
+    figures = {
+        kind: {
+            "n": totals[kind],
+            "flagged": round(hits[kind] / totals[kind], 4),
+            "right_test": round(matched[kind] / totals[kind], 4),
+        }
+        for kind in sorted(totals)
+    }
     for name in {family(k) for k in totals if ":" in k}:
         members = [k for k in totals if family(k) == name]
-        figures[name] = {"n": sum(totals[k] for k in members),
-                         "flagged": round(sum(hits[k] for k in members) / sum(totals[k] for k in members), 4),
-                         "right_test": round(sum(matched[k] for k in members) / sum(totals[k] for k in members), 4)}
+        figures[name] = {
+            "n": sum(totals[k] for k in members),
+            "flagged": round(sum(hits[k] for k in members) / sum(totals[k] for k in members), 4),
+            "right_test": round(sum(matched[k] for k in members) / sum(totals[k] for k in members), 4),
+        }
     positives = [k for k in totals if k != "negative-train"]
-    figures["all-positives"] = {"n": sum(totals[k] for k in positives),
-                                "flagged": round(sum(hits[k] for k in positives) / sum(totals[k] for k in positives), 4)}  # fmt: skip
+    figures["all-positives"] = {
+        "n": sum(totals[k] for k in positives),
+        "flagged": round(sum(hits[k] for k in positives) / sum(totals[k] for k in positives), 4),
+    }
     return figures
 
 
 def calibrate(embeddings: str, devset: list[dict]) -> dict:
-    detector = make_detector(embeddings, load_embedded("train").questions,
-                             scorer=PairScorer((0.0,) * len(PAIR_FEATURES), 0.0, 1.0))  # fmt: skip
+    detector = make_detector(
+        embeddings, load_embedded("train").questions, scorer=PairScorer((0.0,) * len(PAIR_FEATURES), 0.0, 1.0)
+    )
     results = {}
     split = defaultdict(list)
     for row in devset:
@@ -96,11 +111,17 @@ def calibrate(embeddings: str, devset: list[dict]) -> dict:
     weights, bias = fit(pc.features, labels, [calibration[r]["kind"] for r in pc.rows])
     scorer = PairScorer(tuple(float(w) for w in weights), bias, 1.0)
     best, where, verbatim = best_scores(calibration, pc, scorer.probability(pc.features))
-    train_scores = np.sort([b for b, r, v in zip(best, calibration, verbatim) if r["kind"] == "negative-train" and not v])
+    train_scores = np.sort(
+        [b for b, r, v in zip(best, calibration, verbatim) if r["kind"] == "negative-train" and not v]
+    )
     threshold = float(train_scores[int(np.floor(len(train_scores) * (1 - TRAIN_FLAG_BUDGET)))]) + 1e-9
     results["judge_floor"] = float(train_scores[int(np.floor(len(train_scores) * (1 - JUDGE_BUDGET)))])
     results["features"] = list(PAIR_FEATURES)
-    results["weights"], results["bias"], results["threshold"] = [round(float(w), 6) for w in weights], round(bias, 6), threshold
+    results["weights"], results["bias"], results["threshold"] = (
+        [round(float(w), 6) for w in weights],
+        round(bias, 6),
+        threshold,
+    )
     results["calibration"] = measure(calibration, best, where, threshold)
     ph = pairs["held-out"]
     best, where, _ = best_scores(held_out, ph, scorer.probability(ph.features))
@@ -113,7 +134,9 @@ def report(name: str, fitted: dict) -> None:
     for kind, figures in fitted["held_out"].items():
         calibration = fitted["calibration"][kind]["flagged"]
         label = "train flagged" if kind == "negative-train" else "recall"
-        print(f"  {kind:36s} n={figures['n']:5d}  held-out {label} {figures['flagged']:.4f}   (calibration {calibration:.4f})")
+        print(
+            f"  {kind:36s} n={figures['n']:5d}  held-out {label} {figures['flagged']:.4f}   (calibration {calibration:.4f})"
+        )
 
 
 if __name__ == "__main__":

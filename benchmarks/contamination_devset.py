@@ -127,8 +127,13 @@ def build_devset(seed: int = 0, with_symbolic: bool = True) -> list[dict]:
     rng = random.Random(seed)
     test = load_embedded("test").questions
     rows = [{"question": q, "kind": "verbatim", "test_index": i} for i, q in enumerate(test)]
-    makers = {"renumbered": renumber_naive, "renamed": rename, "extended-added": extend_added,
-              "extended-removed": extend_removed, "extended-changed": extend_changed}  # fmt: skip
+    makers = {
+        "renumbered": renumber_naive,
+        "renamed": rename,
+        "extended-added": extend_added,
+        "extended-removed": extend_removed,
+        "extended-changed": extend_changed,
+    }
     for kind, make in makers.items():
         for i, question in enumerate(test):
             made = make(question, rng)
@@ -147,12 +152,14 @@ def build_devset(seed: int = 0, with_symbolic: bool = True) -> list[dict]:
             kind = f"gsmplus:{record['perturbation']}" if record["kind"] == "plus" else record["kind"]
             written.setdefault((record["test_index"], kind), record["question"])
     rows += [{"question": q, "kind": kind, "test_index": i} for (i, kind), q in written.items()]
-    rows += [{"question": q, "kind": "negative-train", "test_index": None, "train_index": i}
-             for i, q in enumerate(load_embedded("train").questions)]  # fmt: skip
+    rows += [
+        {"question": q, "kind": "negative-train", "test_index": None, "train_index": i}
+        for i, q in enumerate(load_embedded("train").questions)
+    ]
     return rows
 
 
 def half(row: dict) -> str:
-    """"calibration" or "held-out": by the parity of the test index (train index for negatives)."""
+    """ "calibration" or "held-out": by the parity of the test index (train index for negatives)."""
     index = row["test_index"] if row["test_index"] is not None else row["train_index"]
     return "calibration" if index % 2 == 0 else "held-out"

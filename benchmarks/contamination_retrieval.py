@@ -23,10 +23,12 @@ def found(scores: np.ndarray, truth: np.ndarray, depth: int) -> np.ndarray:
 
 
 def main() -> None:
-    rows = [r for r in build_devset(with_symbolic=False)
-            if half(r) == "calibration" and r["kind"].split(":")[0] in KINDS]  # fmt: skip
-    detector = make_detector("auto", load_embedded("train").questions,
-                             scorer=PairScorer((0.0,) * len(PAIR_FEATURES), 0.0, 1.0))  # fmt: skip
+    rows = [
+        r for r in build_devset(with_symbolic=False) if half(r) == "calibration" and r["kind"].split(":")[0] in KINDS
+    ]
+    detector = make_detector(
+        "auto", load_embedded("train").questions, scorer=PairScorer((0.0,) * len(PAIR_FEATURES), 0.0, 1.0)
+    )
     scores = detector.retrieval_scores([r["question"] for r in rows])
     truth = np.array([r["test_index"] for r in rows])
     kinds = np.array([r["kind"].split(":")[0] for r in rows])

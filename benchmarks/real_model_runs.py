@@ -32,8 +32,18 @@ ENVIRONMENT = os.environ | {"VLLM_CPU_KVCACHE_SPACE": "1", "AUGMENT_AGENT_ID": "
 
 def start_server(model: str, port: int) -> subprocess.Popen:
     """vLLM's OpenAI-compatible server on `port`, once it answers /v1/models."""
-    command = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", model, "--port", str(port),
-               "--enforce-eager", "--max-model-len", "2048"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "vllm.entrypoints.openai.api_server",
+        "--model",
+        model,
+        "--port",
+        str(port),
+        "--enforce-eager",
+        "--max-model-len",
+        "2048",
+    ]
     server = subprocess.Popen(command, env=ENVIRONMENT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):
         try:
@@ -57,12 +67,37 @@ def drops_of(workspace: Path) -> pl.DataFrame:
 
 def run_one(label: str, mix: str, engine_flags: list[str], source: Path, args) -> dict:
     workspace = Path(tempfile.mkdtemp(prefix=f"real-{label}-"))
-    command = ["augment", "run", "--generator", "llm", *engine_flags, "--mix", mix, "--n", str(args.n),
-               "--allow-fewer", "--source", str(source), "--max-per-source", "1", "--embeddings", "off",
-               "--quiet", "--no-announce", "--out", "out"]  # fmt: skip
+    command = [
+        "augment",
+        "run",
+        "--generator",
+        "llm",
+        *engine_flags,
+        "--mix",
+        mix,
+        "--n",
+        str(args.n),
+        "--allow-fewer",
+        "--source",
+        str(source),
+        "--max-per-source",
+        "1",
+        "--embeddings",
+        "off",
+        "--quiet",
+        "--no-announce",
+        "--out",
+        "out",
+    ]
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "augment", *command[1:]], cwd=workspace, env=ENVIRONMENT,
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "augment", *command[1:]],
+        cwd=workspace,
+        env=ENVIRONMENT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - started
     folder = args.record / label
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,13 +108,24 @@ def run_one(label: str, mix: str, engine_flags: list[str], source: Path, args) -
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     rows = sorted(workspace.glob("out/*/v*/data/*.parquet"))
     if rows:
-        pl.read_parquet(rows[0]).select("question", "answer", "method", "source_index").write_ndjson(folder / "rows.jsonl")
-    record = {"label": label, "command": shlex.join(command), "seconds": round(seconds, 1),
-              "exit": result.returncode, "stdout": result.stdout[-4000:], "stderr": result.stderr[-2000:]}  # fmt: skip
+        pl.read_parquet(rows[0]).select("question", "answer", "method", "source_index").write_ndjson(
+            folder / "rows.jsonl"
+        )
+    record = {
+        "label": label,
+        "command": shlex.join(command),
+        "seconds": round(seconds, 1),
+        "exit": result.returncode,
+        "stdout": result.stdout[-4000:],
+        "stderr": result.stderr[-2000:],
+    }
     (folder / "run.json").write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     ours = [line for line in result.stderr.splitlines() if line.startswith("error:")]  # vLLM logs after it
-    print(f"{label}: exit {result.returncode} in {seconds:.0f} s; {drops.height} drops; "
-          + (ours or result.stdout.strip().splitlines()[:1] or ["(no output)"])[-1][:300], flush=True)  # fmt: skip
+    print(
+        f"{label}: exit {result.returncode} in {seconds:.0f} s; {drops.height} drops; "
+        + (ours or result.stdout.strip().splitlines()[:1] or ["(no output)"])[-1][:300],
+        flush=True,
+    )
     return record
 
 

@@ -26,7 +26,9 @@ VARIABLE_SLOT = re.compile(r"\{([^{}]+)\}")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--derive", action="store_true", help="derive the templates instead of reading the shipped ones")
+    parser.add_argument(
+        "--derive", action="store_true", help="derive the templates instead of reading the shipped ones"
+    )
     args = parser.parse_args()
     frame = load_embedded("train").frame
     if args.derive:

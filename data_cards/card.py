@@ -74,12 +74,24 @@ def render_card(manifest: dict, example: dict | None = None) -> str:
         size_categories=[size_category(rows)],
         source_datasets=["openai/gsm8k"],
         tags=["math", "grade-school-math", "synthetic", "gsm8k", "verified"],
-        configs=[{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*.parquet"}]},
-                 *({"config_name": view, "data_files": [{"split": "train", "path": "data/train-*.parquet"}],
-                    "columns": columns} for view, columns in VIEWS.items())],
-        dataset_info={"features": features_yaml(), "splits": [{"name": "train", "num_examples": rows,
-                      "num_bytes": arrow_bytes}], "download_size": file_bytes, "dataset_size": arrow_bytes},
-    )  # fmt: skip
+        configs=[
+            {"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*.parquet"}]},
+            *(
+                {
+                    "config_name": view,
+                    "data_files": [{"split": "train", "path": "data/train-*.parquet"}],
+                    "columns": columns,
+                }
+                for view, columns in VIEWS.items()
+            ),
+        ],
+        dataset_info={
+            "features": features_yaml(),
+            "splits": [{"name": "train", "num_examples": rows, "num_bytes": arrow_bytes}],
+            "download_size": file_bytes,
+            "dataset_size": arrow_bytes,
+        },
+    )
     sections = [
         f"# {manifest['name']} v{manifest['version']}",
         f"{rows:,} grade-school math problems with step-by-step solutions in GSM8K format, each answer proven "
@@ -110,8 +122,12 @@ def _composition(manifest: dict) -> str:
     """Actual versus requested share per method, in one table (the mix is stated nowhere else)."""
     requested = manifest["config"]["mix"]
     weight = sum(requested.values()) or 1
-    lines = ["## Composition", "", "| method | rows | actual share | requested share | what it is |",
-             "| --- | ---: | ---: | ---: | --- |"]  # fmt: skip
+    lines = [
+        "## Composition",
+        "",
+        "| method | rows | actual share | requested share | what it is |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
     total = max(manifest["rows"], 1)
     for method in {**manifest["methods"], **dict.fromkeys(requested, 0)}:
         count = manifest["methods"].get(method, 0)
@@ -120,10 +136,15 @@ def _composition(manifest: dict) -> str:
         lines.append(f"| {method} | {count:,} | {count / total:.1%} | {asked} | {note} |")
     lines += ["", f"At most {manifest['config']['max_per_source']} variants per source problem."]
     if set(names("symbolic")) & manifest["methods"].keys():
-        lines += ["", (f"Symbolic numbers: {BANDS} Every sample keeps the original's relations: each intermediate's "
-                       "sign and wholeness, the order of the two sides of every sum and difference and of their "
-                       f"result, shares below 1, percentages within 0..100, and every positive result within "
-                       f"{SCALE} times the original's.")]  # fmt: skip
+        lines += [
+            "",
+            (
+                f"Symbolic numbers: {BANDS} Every sample keeps the original's relations: each intermediate's "
+                "sign and wholeness, the order of the two sides of every sum and difference and of their "
+                f"result, shares below 1, percentages within 0..100, and every positive result within "
+                f"{SCALE} times the original's."
+            ),
+        ]
     return "\n".join(lines)
 
 
@@ -134,78 +155,91 @@ def _top(stats: dict | None, count: int = 8) -> str:
 
 
 def _verification(funnel: dict) -> str:
-    return "\n".join([
-        "## Verification",
-        "",
-        "Every row passes quality checks (length, a question is asked, no answer leak, no repeated sentences, "
-        "English, a whole non-negative `####` answer). Solutions with calculator annotations are re-executed "
-        "with a safe evaluator: every `<<expr=value>>` must hold and the `####` line must be the last result. "
-        "Symbolic variants also may not write a number that no step, question or constant explains, nor keep a "
-        "source number that should have changed. Model-made rows are kept on majority vote against the gold "
-        "answer, or vote plus a sandboxed program-of-thought result where no gold exists; the evidence is in "
-        "the `verification` column.",
-        "",
-        f"Dropped at verification: {_top(funnel.get(VERIFY))}.",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "## Verification",
+            "",
+            "Every row passes quality checks (length, a question is asked, no answer leak, no repeated sentences, "
+            "English, a whole non-negative `####` answer). Solutions with calculator annotations are re-executed "
+            "with a safe evaluator: every `<<expr=value>>` must hold and the `####` line must be the last result. "
+            "Symbolic variants also may not write a number that no step, question or constant explains, nor keep a "
+            "source number that should have changed. Model-made rows are kept on majority vote against the gold "
+            "answer, or vote plus a sandboxed program-of-thought result where no gold exists; the evidence is in "
+            "the `verification` column.",
+            "",
+            f"Dropped at verification: {_top(funnel.get(VERIFY))}.",
+        ]
+    )
 
 
 def _dedup(manifest: dict, funnel: dict) -> str:
     settings = manifest["config"]["dedup"]
-    return "\n".join([
-        "## Deduplication",
-        "",
-        f"Exact duplicates (normalized text) and near duplicates (MinHash over {settings['shingle_words']}-word "
-        f"shingles, {settings['num_perm']} permutations in {settings['bands']} LSH bands, confirmed by a rapidfuzz "
-        f"ratio of at least {settings['min_ratio']:g}) are removed within the release"
-        + (" and against GSM8K train" if settings["against_train"] else "") + "; the first of a cluster is kept.",
-        "Renumbered variants of one problem share their words by design; they count as duplicates only when they "
-        "also state the same numbers" + (" (as configured)" if settings["numbers_must_match"] else "")
-        + ", and `--max-per-source` bounds how many one problem contributes.",
-        "",
-        f"Dropped: {_top(funnel.get(Dedup.name))}. The kept row of each cluster is named in `reports/drops.parquet`.",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "## Deduplication",
+            "",
+            f"Exact duplicates (normalized text) and near duplicates (MinHash over {settings['shingle_words']}-word "
+            f"shingles, {settings['num_perm']} permutations in {settings['bands']} LSH bands, confirmed by a rapidfuzz "
+            f"ratio of at least {settings['min_ratio']:g}) are removed within the release"
+            + (" and against GSM8K train" if settings["against_train"] else "")
+            + "; the first of a cluster is kept.",
+            "Renumbered variants of one problem share their words by design; they count as duplicates only when they "
+            "also state the same numbers"
+            + (" (as configured)" if settings["numbers_must_match"] else "")
+            + ", and `--max-per-source` bounds how many one problem contributes.",
+            "",
+            f"Dropped: {_top(funnel.get(Dedup.name))}. The kept row of each cluster is named in `reports/drops.parquet`.",
+        ]
+    )
 
 
 def _contamination(manifest: dict, funnel: dict) -> str:
     setting = manifest["config"]["contamination"]["embeddings"]
     with_embeddings = setting == "on" or (setting == "auto" and embedding_model.available())
     figures = held_out_figures(with_embeddings)
-    kinds = ", ".join(f"{kind} {f['flagged']:.1%} of {f['n']:,}" for kind, f in figures.items()
-                      if kind not in ("all-positives", "negative-train") and ":" not in kind)  # fmt: skip
-    return "\n".join([
-        "## Decontamination",
-        "",
-        "Every question is compared with the 1,319 GSM8K test questions: TF-IDF retrieval, word-level longest "
-        "common subsequence of number- and name-masked skeletons (renumbered, renamed, clauses added or "
-        "removed), shared rare numbers (paraphrases), and MiniLM embeddings for the pairs the cheap signals "
-        "leave undecided. Anything that is, or derives from, a test question is dropped.",
-        "",
-        f"Dropped: {_top(funnel.get(Decontaminate.name))}.",
-        "",
-        f"Measured recall of this detector ({'with' if with_embeddings else 'without'} embeddings) on the held-out "
-        f"half of its development set: {figures['all-positives']['flagged']:.1%} of "
-        f"{figures['all-positives']['n']:,} test-derived questions flagged ({kinds}); "
-        f"{figures['negative-train']['flagged']:.2%} of {figures['negative-train']['n']:,} GSM8K train questions "
-        "flagged (false positives).",
-        "",
-        PREVIOUS_DETECTOR_CHECK,
-    ])  # fmt: skip
+    kinds = ", ".join(
+        f"{kind} {f['flagged']:.1%} of {f['n']:,}"
+        for kind, f in figures.items()
+        if kind not in ("all-positives", "negative-train") and ":" not in kind
+    )
+    return "\n".join(
+        [
+            "## Decontamination",
+            "",
+            "Every question is compared with the 1,319 GSM8K test questions: TF-IDF retrieval, word-level longest "
+            "common subsequence of number- and name-masked skeletons (renumbered, renamed, clauses added or "
+            "removed), shared rare numbers (paraphrases), and MiniLM embeddings for the pairs the cheap signals "
+            "leave undecided. Anything that is, or derives from, a test question is dropped.",
+            "",
+            f"Dropped: {_top(funnel.get(Decontaminate.name))}.",
+            "",
+            f"Measured recall of this detector ({'with' if with_embeddings else 'without'} embeddings) on the held-out "
+            f"half of its development set: {figures['all-positives']['flagged']:.1%} of "
+            f"{figures['all-positives']['n']:,} test-derived questions flagged ({kinds}); "
+            f"{figures['negative-train']['flagged']:.2%} of {figures['negative-train']['n']:,} GSM8K train questions "
+            "flagged (false positives).",
+            "",
+            PREVIOUS_DETECTOR_CHECK,
+        ]
+    )
 
 
 def _example(example: dict | None) -> str:
     if example is None:
         return "## Example row\n\nThis version has no rows."
     shown = {k: v for k, v in example.items() if k not in ("messages", "prompt", "completion")}
-    return "\n".join([
-        "## Example row",
-        "",
-        "```json",
-        json.dumps(shown, indent=2, ensure_ascii=False, default=str),
-        "```",
-        "",
-        "The assistant turns (`answer`, `messages`) carry GSM8K's `<<expr=value>>` calculator annotations "
-        "inside the steps; strip them if your model should not learn to emit them.",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "## Example row",
+            "",
+            "```json",
+            json.dumps(shown, indent=2, ensure_ascii=False, default=str),
+            "```",
+            "",
+            "The assistant turns (`answer`, `messages`) carry GSM8K's `<<expr=value>>` calculator annotations "
+            "inside the steps; strip them if your model should not learn to emit them.",
+        ]
+    )
 
 
 def _splitting(manifest: dict) -> str:
@@ -220,32 +254,42 @@ def _splitting(manifest: dict) -> str:
 
 def _citation(manifest: dict) -> str:
     version = manifest["code_version"]["package"]
-    return "\n".join([
-        "## Citation",
-        "",
-        "GSM8K:",
-        "",
-        "```bibtex",
-        GSM8K_BIBTEX,
-        "```",
-        "",
-        "This dataset and the tool that made it:",
-        "",
-        "```bibtex",
-        f"@software{{gsm8k_augment,\n  title={{gsm8k-augment: verified synthetic grade-school math from GSM8K}},"
-        f"\n  version={{{version}}},\n  note={{dataset {manifest['name']} v{manifest['version']}, run "
-        f"{manifest['run_id']}}}\n}}",
-        "```",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "## Citation",
+            "",
+            "GSM8K:",
+            "",
+            "```bibtex",
+            GSM8K_BIBTEX,
+            "```",
+            "",
+            "This dataset and the tool that made it:",
+            "",
+            "```bibtex",
+            f"@software{{gsm8k_augment,\n  title={{gsm8k-augment: verified synthetic grade-school math from GSM8K}},"
+            f"\n  version={{{version}}},\n  note={{dataset {manifest['name']} v{manifest['version']}, run "
+            f"{manifest['run_id']}}}\n}}",
+            "```",
+        ]
+    )
 
 
 def _funnel(stages: list[dict]) -> str:
-    lines = ["## Funnel", "", "| stage | rows in | rows out | seconds | main drops |", "| --- | ---: | ---: | ---: | --- |"]
+    lines = [
+        "## Funnel",
+        "",
+        "| stage | rows in | rows out | seconds | main drops |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
     for s in stages:
         lines.append(f"| {s['name']} | {s['rows_in']:,} | {s['rows_out']:,} | {s['seconds']:.1f} | {_top(s, 3)} |")
-    lines += ["", "Stages overlap: the worker processes generate, verify and screen the next chunk while the main "
-                  "process deduplicates and decontaminates the last one, so the seconds add up to more than the wall "
-                  "time."]  # fmt: skip
+    lines += [
+        "",
+        "Stages overlap: the worker processes generate, verify and screen the next chunk while the main "
+        "process deduplicates and decontaminates the last one, so the seconds add up to more than the wall "
+        "time.",
+    ]
     return "\n".join(lines)
 
 
@@ -254,34 +298,39 @@ def _fields() -> str:
 
 
 def _loading(manifest: dict) -> str:
-    return "\n".join([
-        "## How to load",
-        "",
-        "```python",
-        "import datasets, polars",
-        'rows = datasets.load_dataset("path/to/this/version", split="train")  # or the Hub repo id',
-        'rows = datasets.load_dataset("parquet", data_files="path/to/this/version/data/*.parquet", split="train")',
-        'frame = polars.scan_parquet("path/to/this/version/data/*.parquet").collect()',
-        "```",
-        "",
-        "The `messages` column holds user/assistant turns ready for SFT trainers; `prompt`/`completion` suit "
-        "TRL's prompt-completion format and `answer_plain` is the solution without calculator annotations. Each "
-        "view is also a config: " + ", ".join(f"`{v}` ({', '.join(c)})" for v, c in VIEWS.items())
-        + ', e.g. `load_dataset(path, "prompt_completion", split="train")`. '
-        "`augment verify <version dir>` checks every shard against the sha256 sums in `manifest.json`.",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "## How to load",
+            "",
+            "```python",
+            "import datasets, polars",
+            'rows = datasets.load_dataset("path/to/this/version", split="train")  # or the Hub repo id',
+            'rows = datasets.load_dataset("parquet", data_files="path/to/this/version/data/*.parquet", split="train")',
+            'frame = polars.scan_parquet("path/to/this/version/data/*.parquet").collect()',
+            "```",
+            "",
+            "The `messages` column holds user/assistant turns ready for SFT trainers; `prompt`/`completion` suit "
+            "TRL's prompt-completion format and `answer_plain` is the solution without calculator annotations. Each "
+            "view is also a config: "
+            + ", ".join(f"`{v}` ({', '.join(c)})" for v, c in VIEWS.items())
+            + ', e.g. `load_dataset(path, "prompt_completion", split="train")`. '
+            "`augment verify <version dir>` checks every shard against the sha256 sums in `manifest.json`.",
+        ]
+    )
 
 
 def _reproduce(manifest: dict) -> str:
     config, code = manifest["config"], manifest["code_version"]
     commit = f", commit {code['commit'][:12]}" + (" (modified)" if code["modified"] else "") if code["commit"] else ""
-    return "\n".join([
-        "## Reproduce",
-        "",
-        f"`augment run --n {config['n']} --seed {config['seed']} --source {config['source']} "
-        f"--generator {config['generator']}` with gsm8k-augment {code['package']}{commit}. "
-        f"Source: {manifest['source'].get('name', manifest['source'].get('path'))} "
-        f"({manifest['source'].get('split')}, sha256/revision "
-        f"`{manifest['source'].get('sha256') or manifest['source'].get('revision')}`). "
-        f"The full configuration is in `manifest.json`.",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "## Reproduce",
+            "",
+            f"`augment run --n {config['n']} --seed {config['seed']} --source {config['source']} "
+            f"--generator {config['generator']}` with gsm8k-augment {code['package']}{commit}. "
+            f"Source: {manifest['source'].get('name', manifest['source'].get('path'))} "
+            f"({manifest['source'].get('split')}, sha256/revision "
+            f"`{manifest['source'].get('sha256') or manifest['source'].get('revision')}`). "
+            f"The full configuration is in `manifest.json`.",
+        ]
+    )

@@ -57,9 +57,8 @@ def number_keys(tokens: pl.Series) -> np.ndarray:
     words = pl.Series(list(WORD_VALUES), dtype=pl.String)
     values = pl.Series([str(v) for v in WORD_VALUES.values()], dtype=pl.String)
     numbers = tokens.list.eval(
-        pl.element().filter(pl.element().str.contains(r"^\d") | pl.element().is_in(words))
-        .replace(words, values).sort()
-    )  # fmt: skip
+        pl.element().filter(pl.element().str.contains(r"^\d") | pl.element().is_in(words)).replace(words, values).sort()
+    )
     return numbers.list.join(" ").hash(seed=41).to_numpy()
 
 
@@ -85,7 +84,9 @@ class DuplicateIndex:
         """Rows known to be unique already (rebuilding the index of a resumed run)."""
         self._insert(texts, labels, reference=False)
 
-    def check(self, texts: list[str], labels: list[str], exempt_reference: list[bool] | None = None) -> list[Match | None]:
+    def check(
+        self, texts: list[str], labels: list[str], exempt_reference: list[bool] | None = None
+    ) -> list[Match | None]:
         """Check rows in order, adding each unique one; None marks a row kept.
 
         `exempt_reference[i]` lets row i match reference texts (an original train row is
@@ -146,7 +147,9 @@ class DuplicateIndex:
     def _find(self, exact: int, text: str, candidates: list[int], exempt: bool) -> Match | None:
         position = self._exact.get(exact)
         if position is not None and not (exempt and self._reference[position]):
-            return Match("dedup:exact-train" if self._reference[position] else "dedup:exact", self._labels[position], 100.0)
+            return Match(
+                "dedup:exact-train" if self._reference[position] else "dedup:exact", self._labels[position], 100.0
+            )
         for position in sorted(set(candidates)):
             if exempt and self._reference[position]:
                 continue

@@ -29,7 +29,7 @@ _MAX_UNIT_WORDS = 3
 
 @dataclass(frozen=True)
 class ProseEquation:
-    """"20/4 = $5" written in a solution's text: spans of the expression and of the value."""
+    """ "20/4 = $5" written in a solution's text: spans of the expression and of the value."""
 
     start: int
     end: int
@@ -59,8 +59,11 @@ def find_prose_equations(text: str) -> list[ProseEquation]:
         expression = text[expr_start:expr_end].rstrip()
         value_start, value_end = value
         percent = text[value_end : value_end + 1] == "%"
-        found.append(ProseEquation(expr_start, value_end, expression, expr_start, text[value_start:value_end],
-                                   value_start, percent))  # fmt: skip
+        found.append(
+            ProseEquation(
+                expr_start, value_end, expression, expr_start, text[value_start:value_end], value_start, percent
+            )
+        )
     return found
 
 
@@ -236,12 +239,16 @@ def check_solution(answer: str, question: str = "", *, use_inline: bool = True) 
         if steps:
             last_annotated = (line_no, line.rindex(">>") + 2)
     if use_inline:
-        for line_no, line in enumerate(lines[last_annotated[0] - 1 if last_annotated[0] else 0 :],
-                                       start=max(last_annotated[0], 1)):  # fmt: skip
+        for line_no, line in enumerate(
+            lines[last_annotated[0] - 1 if last_annotated[0] else 0 :], start=max(last_annotated[0], 1)
+        ):
             tail = line[last_annotated[1] :] if line_no == last_annotated[0] else line
             if "=" in tail and not FINAL_RE.match(line):
-                report.steps += [Step(line_no, e, w, r, annotated=False) for e, w, r in inline_equations(
-                    ANNOTATION_RE.sub(" ", tail)) if values_match(w, r)]  # fmt: skip
+                report.steps += [
+                    Step(line_no, e, w, r, annotated=False)
+                    for e, w, r in inline_equations(ANNOTATION_RE.sub(" ", tail))
+                    if values_match(w, r)
+                ]
     if final_problem:
         return report.fail("calc:no-final", final_problem, len(lines))
     if not report.steps:

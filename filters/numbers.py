@@ -145,7 +145,7 @@ NUMBER_WORDS_RE = re.compile(
 
 
 def parse_number_words(text: str) -> int | None:
-    """"forty-two" -> 42, "two hundred and five" -> 205; None unless every word is a number word."""
+    """ "forty-two" -> 42, "two hundred and five" -> 205; None unless every word is a number word."""
     total, current, seen = 0, 0, False
     for word in re.split(r"[\s-]+", text.strip().lower()):
         if word == "and" and seen:

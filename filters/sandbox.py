@@ -58,11 +58,23 @@ def run_program(code: str, limits: SandboxLimits = SandboxLimits()) -> ProgramRe
     """Execute `code` in the sandbox; its answer is `solution()`, a variable `answer`/`result`,
     or the last line it printed."""
     process = subprocess.Popen(
-        [sys.executable, "-I", "-S", str(CHILD), str(limits.cpu_seconds), str(limits.memory_mb << 20),
-         str(limits.output_kb << 10), str(os.getpid())],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        cwd="/", env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            str(CHILD),
+            str(limits.cpu_seconds),
+            str(limits.memory_mb << 20),
+            str(limits.output_kb << 10),
+            str(os.getpid()),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd="/",
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+        start_new_session=True,
+    )
     try:
         try:
             process.stdin.write(code.encode("utf-8", "replace"))
@@ -93,8 +105,9 @@ def require_isolation() -> None:
 
 
 def refusal(detail: str) -> SandboxUnavailable:
-    return SandboxUnavailable(f"the sandbox cannot isolate programs on this machine ({detail}); "
-                              "it needs user namespaces, or root")  # fmt: skip
+    return SandboxUnavailable(
+        f"the sandbox cannot isolate programs on this machine ({detail}); it needs user namespaces, or root"
+    )
 
 
 def _read_result(process: subprocess.Popen, limits: SandboxLimits) -> tuple[bytes, ProgramResult | None]:

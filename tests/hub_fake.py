@@ -98,8 +98,13 @@ class FakeHfApi:
             pr_url = f"{url}/discussions/1"
         else:
             self.repos[a["repo_id"]] = files
-        return CommitInfo(commit_url=f"{url}/commit/{oid}", commit_message=a.get("commit_message") or "",
-                          commit_description="", oid=oid, pr_url=pr_url)  # fmt: skip
+        return CommitInfo(
+            commit_url=f"{url}/commit/{oid}",
+            commit_message=a.get("commit_message") or "",
+            commit_description="",
+            oid=oid,
+            pr_url=pr_url,
+        )
 
     def create_tag(self, *args, **kwargs):
         a = self._record("create_tag", *args, **kwargs)
@@ -142,7 +147,7 @@ class FakeHfApi:
         prefix = a.get("prefix") or ""
         folders = set()
         for path in sorted(p for p in files if p.startswith(prefix)):
-            rest = path[len(prefix):].lstrip("/")
+            rest = path[len(prefix) :].lstrip("/")
             if a.get("recursive") or "/" not in rest:
                 yield self._bucket_file(path, files[path])
             elif (folder := path[: len(path) - len(rest)] + rest.split("/")[0]) not in folders:
@@ -158,4 +163,6 @@ class FakeHfApi:
             raise EntryNotFoundError(f"{len(missing)} file(s) not found in bucket '{a['bucket_id']}'")
         for path, (_, local) in zip(wanted, a["files"]):
             if path in files:
-                Path(local).write_bytes(files[path])  # no folder is made: callers make them (the Hub does only for empty files)
+                Path(local).write_bytes(
+                    files[path]
+                )  # no folder is made: callers make them (the Hub does only for empty files)

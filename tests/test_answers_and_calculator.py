@@ -37,9 +37,19 @@ def test_first_failing_step_is_reported():
 
 @pytest.mark.parametrize(
     "text, value",
-    [("$1,200.50", "2401/2"), ("25%", "25"), ("3/4", "3/4"), ("1 1/2", "3/2"), ("-5 degrees", "-5"),
-     ("5.00", "5"), ("twenty-five", "25"), ("\\frac{12}{4}", "3"), ("1{,}000", "1000"), ("72 clips.", "72")],
-)  # fmt: skip
+    [
+        ("$1,200.50", "2401/2"),
+        ("25%", "25"),
+        ("3/4", "3/4"),
+        ("1 1/2", "3/2"),
+        ("-5 degrees", "-5"),
+        ("5.00", "5"),
+        ("twenty-five", "25"),
+        ("\\frac{12}{4}", "3"),
+        ("1{,}000", "1000"),
+        ("72 clips.", "72"),
+    ],
+)
 def test_normalisation(text, value):
     assert parse_answer_value(text) == Fraction(value)
 

@@ -60,8 +60,11 @@ def test_bounds_keep_ordinary_expressions():
         compile_expression("abs(n1, n1)")
 
 
-@pytest.mark.parametrize("domain", ["range(1, " + "9" * 10_000 + ")", "range(1, 1/0)",
-                                    "sample([" + "1," * 200_000 + "2])"], ids=["huge-bound", "zero-step", "long-list"])  # fmt: skip
+@pytest.mark.parametrize(
+    "domain",
+    ["range(1, " + "9" * 10_000 + ")", "range(1, 1/0)", "sample([" + "1," * 200_000 + "2])"],
+    ids=["huge-bound", "zero-step", "long-list"],
+)
 def test_a_hostile_domain_is_a_format_error(domain):
     with pytest.raises(TemplateFormatError):
         CompiledTemplate(parse_annotated(*annotated(domain=domain)))
@@ -116,8 +119,22 @@ def hostile_templates(tmp_path_factory, small_source) -> tuple:
 
 def test_hostile_templates_are_counted_skips_not_crashes(hostile_templates, small_source, tmp_path):
     path, hostile_rows = hostile_templates
-    result = augment_cli("run", "--n", "20", "--source", str(small_source), "--templates", str(path), "--out",
-                         str(tmp_path / "out"), "--embeddings", "off", "--quiet", "--no-announce", cwd=tmp_path)  # fmt: skip
+    result = augment_cli(
+        "run",
+        "--n",
+        "20",
+        "--source",
+        str(small_source),
+        "--templates",
+        str(path),
+        "--out",
+        str(tmp_path / "out"),
+        "--embeddings",
+        "off",
+        "--quiet",
+        "--no-announce",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     assert not Path("/tmp/pwned").exists()
     version = next((tmp_path / "out").rglob("manifest.json")).parent
@@ -134,29 +151,68 @@ def test_oversized_source_rows_are_counted_load_drops(small_source, tmp_path):
     rows[1]["answer"] = "He counts. " * 2000 + rows[1]["answer"]
     source = tmp_path / "oversized.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    templates = augment_cli("templates", str(source), "--out", str(tmp_path / "t.jsonl"), "--workers", "1",
-                            cwd=tmp_path)  # fmt: skip
+    templates = augment_cli(
+        "templates", str(source), "--out", str(tmp_path / "t.jsonl"), "--workers", "1", cwd=tmp_path
+    )
     assert templates.returncode == 0 and "Traceback" not in templates.stderr, templates.stderr
     records = read_jsonl(tmp_path / "t.jsonl")
     assert [r["skipped"] for r in records[:2]] == ["malformed-input-row"] * 2 and len(records) == 40
     assert "skipped 2: malformed-input-row" in templates.stdout
-    run = augment_cli("run", "--n", "10", "--source", str(source), "--out", str(tmp_path / "out"), "--embeddings",
-                      "off", "--no-announce", "--allow-fewer", cwd=tmp_path)  # fmt: skip
+    run = augment_cli(
+        "run",
+        "--n",
+        "10",
+        "--source",
+        str(source),
+        "--out",
+        str(tmp_path / "out"),
+        "--embeddings",
+        "off",
+        "--no-announce",
+        "--allow-fewer",
+        cwd=tmp_path,
+    )
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
     load = next(line for line in run.stdout.splitlines() if line.startswith("load"))
     assert "more than 100 digits 1" in load and "longer than 20,000 characters 1" in load
 
 
 def test_an_impossible_n_is_refused_before_any_work(small_source, tmp_path):
-    result = augment_cli("run", "--n", "500000", "--source", str(small_source), "--out", str(tmp_path / "out"),
-                         "--embeddings", "off", "--quiet", "--no-announce", cwd=tmp_path)  # fmt: skip
+    result = augment_cli(
+        "run",
+        "--n",
+        "500000",
+        "--source",
+        str(small_source),
+        "--out",
+        str(tmp_path / "out"),
+        "--embeddings",
+        "off",
+        "--quiet",
+        "--no-announce",
+        cwd=tmp_path,
+    )
     line = one_line_failure(result, "--n 500,000", "6,400 tasks", "lower --n", "--allow-fewer")
     assert "before any work" in line
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("chunks/*"))
 
 
 def test_a_huge_max_per_source_runs_in_flat_memory(small_source, tmp_path):
-    result = augment_cli("run", "--n", "20", "--max-per-source", "100000", "--source", str(small_source), "--out",
-                         str(tmp_path / "out"), "--embeddings", "off", "--quiet", "--no-announce", cwd=tmp_path)  # fmt: skip
+    result = augment_cli(
+        "run",
+        "--n",
+        "20",
+        "--max-per-source",
+        "100000",
+        "--source",
+        str(small_source),
+        "--out",
+        str(tmp_path / "out"),
+        "--embeddings",
+        "off",
+        "--quiet",
+        "--no-announce",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "published 20 rows" in result.stdout

@@ -22,10 +22,16 @@ def test_help_is_verbatim_and_option_names_are_whole_at_80_columns():
 def test_version_module_entry_point_and_completion():
     from augment import __version__
 
-    result = subprocess.run([sys.executable, "-m", "augment", "--version"], cwd=ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "augment", "--version"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and result.stdout.strip() == f"gsm8k-augment {__version__}"
-    assert "Usage:" in subprocess.run([sys.executable, "-m", "augment", "-h"], cwd=ROOT, capture_output=True, check=False,
-                                      text=True).stdout  # fmt: skip
+    assert (
+        "Usage:"
+        in subprocess.run(
+            [sys.executable, "-m", "augment", "-h"], cwd=ROOT, capture_output=True, check=False, text=True
+        ).stdout
+    )
     completion = augment_cli("--show-completion", "bash", cwd=ROOT)
     assert completion.returncode == 0 and "complete" in completion.stdout
 
@@ -43,8 +49,10 @@ def test_bad_log_level_and_bad_config_are_one_line(tmp_path):
 @pytest.mark.slow
 def test_a_config_file_runs_and_a_manifest_replays_the_run_with_flags_overriding(small_source, tmp_path):
     settings = tmp_path / "run.yaml"
-    settings.write_text(f"n: 60\nsource: {small_source}\nmax_per_source: 4\nchunk_size: 96\nout: {tmp_path / 'a'}\n"
-                        "mix: {renumber: 0.5, rename: 0.2, backward: 0.2}\ncontamination: {embeddings: 'off'}\n")  # fmt: skip
+    settings.write_text(
+        f"n: 60\nsource: {small_source}\nmax_per_source: 4\nchunk_size: 96\nout: {tmp_path / 'a'}\n"
+        "mix: {renumber: 0.5, rename: 0.2, backward: 0.2}\ncontamination: {embeddings: 'off'}\n"
+    )
     first = augment_cli("run", "--config", str(settings), "--no-announce", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "warning: mix shares sum to 0.9; renormalised" in first.stderr
@@ -53,14 +61,27 @@ def test_a_config_file_runs_and_a_manifest_replays_the_run_with_flags_overriding
     version = next((tmp_path / "a" / "tester-gsm8k-aug").glob("v*"))
     manifest = version / "manifest.json"
     assert json.loads(manifest.read_text())["config"]["max_per_source"] == 4
-    replay = augment_cli("run", "--config", str(manifest), "--out", str(tmp_path / "b"), "--quiet", "--no-announce",
-                         cwd=tmp_path)  # fmt: skip
+    replay = augment_cli(
+        "run", "--config", str(manifest), "--out", str(tmp_path / "b"), "--quiet", "--no-announce", cwd=tmp_path
+    )
     assert replay.returncode == 0, replay.stderr
     assert "rows kept" not in replay.stderr and "renormalised" not in replay.stderr
     again = next((tmp_path / "b" / "tester-gsm8k-aug").glob("v*"))
-    assert pl.read_parquet(again / "data" / "*.parquet")["id"].to_list() == \
-        pl.read_parquet(version / "data" / "*.parquet")["id"].to_list()  # fmt: skip
-    fewer = augment_cli("run", "--config", str(manifest), "--out", str(tmp_path / "c"), "--n", "20", "--quiet",
-                        "--no-announce", cwd=tmp_path)  # fmt: skip
+    assert (
+        pl.read_parquet(again / "data" / "*.parquet")["id"].to_list()
+        == pl.read_parquet(version / "data" / "*.parquet")["id"].to_list()
+    )
+    fewer = augment_cli(
+        "run",
+        "--config",
+        str(manifest),
+        "--out",
+        str(tmp_path / "c"),
+        "--n",
+        "20",
+        "--quiet",
+        "--no-announce",
+        cwd=tmp_path,
+    )
     assert fewer.returncode == 0, fewer.stderr
     assert pl.read_parquet(next((tmp_path / "c" / "tester-gsm8k-aug").glob("v*/data/*.parquet"))).height == 20

@@ -65,8 +65,10 @@ def test_rebuilding_the_index_gives_the_same_decisions(train_rows):
     first = DuplicateIndex()
     kept_first = first.check(stream[:120], [f"r{i}" for i in range(120)])
     rebuilt = DuplicateIndex()
-    rebuilt.add([t for t, m in zip(stream[:120], kept_first) if m is None],
-                [f"r{i}" for i, m in enumerate(kept_first) if m is None])
+    rebuilt.add(
+        [t for t, m in zip(stream[:120], kept_first) if m is None],
+        [f"r{i}" for i, m in enumerate(kept_first) if m is None],
+    )
     rest = rebuilt.check(stream[120:], [f"r{i}" for i in range(120, len(stream))])
     assert [m.reason if m else None for m in decisions] == [m.reason if m else None for m in kept_first + rest]
 
@@ -97,7 +99,9 @@ def test_held_out_half_recall_and_few_train_questions_flagged(devset, detector):
     generated = {"verbatim", "renumbered", "renamed", "extended-added", "extended-removed", "extended-changed"}
     low = {kind: r for kind, r in recall.items() if kind in generated and r < 0.95}
     assert not low, low
-    reported = json.loads(SCORER_FILE.read_text())["with_embeddings" if detector.use_embeddings else "without_embeddings"]
+    reported = json.loads(SCORER_FILE.read_text())[
+        "with_embeddings" if detector.use_embeddings else "without_embeddings"
+    ]
     written = {kind: round(r, 4) for kind, r in recall.items() if kind not in generated}
     assert written == {kind: reported["held_out"][kind]["flagged"] for kind in written}
     assert hits["negative-train"] / totals["negative-train"] <= 0.005
@@ -135,8 +139,12 @@ def test_train_variants_of_test_twins_are_caught(detector, train_rows):
 
 def test_bad_rows_are_reported_not_crashed(detector):
     verdicts = detector.detect([None, 12, "", "x" * 6000, "How many apples does Tom have if he buys 3 more?"])
-    assert [v.reason for v in verdicts[:4]] == ["invalid: NoneType, not text", "invalid: int, not text",
-                                                "invalid: empty", "invalid: longer than 5000 characters"]  # fmt: skip
+    assert [v.reason for v in verdicts[:4]] == [
+        "invalid: NoneType, not text",
+        "invalid: int, not text",
+        "invalid: empty",
+        "invalid: longer than 5000 characters",
+    ]
     assert not any(v.contaminated for v in verdicts)
 
 
@@ -144,8 +152,13 @@ def test_audit_cli_report_html_and_exit_codes(tmp_path, train_rows):
     from conftest import ROOT, augment_cli
 
     test = load_embedded("test").questions
-    rows = [{"question": train_rows[0]["question"]}, {"question": test[5]}, {"question": None}, {"other": "x"},
-            {"question": test[23].replace("2 centimeters", "3 centimeters")}]  # fmt: skip
+    rows = [
+        {"question": train_rows[0]["question"]},
+        {"question": test[5]},
+        {"question": None},
+        {"other": "x"},
+        {"question": test[23].replace("2 centimeters", "3 centimeters")},
+    ]
     source = tmp_path / "audit.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     report, page = tmp_path / "report.jsonl", tmp_path / "report.html"
@@ -196,7 +209,9 @@ def test_the_static_embedding_finds_the_source_of_a_paraphrase():
 def test_audit_of_a_hub_dataset_id_offline_is_one_line(tmp_path):
     from conftest import ROOT, augment_cli
 
-    result = augment_cli("audit", "someone/some-dataset", cwd=ROOT, env={"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"})
+    result = augment_cli(
+        "audit", "someone/some-dataset", cwd=ROOT, env={"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    )
     assert result.returncode == 2
     assert "cannot load someone/some-dataset from the Hugging Face Hub" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -22,8 +22,26 @@ ENV = os.environ | {"AUGMENT_AGENT_ID": "tester", "PYTHONUNBUFFERED": "1"}
 
 
 def run_args(source: Path, out: Path, n: int, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "augment.cli", "run", "--n", str(n), "--source", str(source), "--max-per-source",
-            "16", "--chunk-size", "64", "--out", str(out), "--embeddings", "off", "--quiet", *extra]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "augment.cli",
+        "run",
+        "--n",
+        str(n),
+        "--source",
+        str(source),
+        "--max-per-source",
+        "16",
+        "--chunk-size",
+        "64",
+        "--out",
+        str(out),
+        "--embeddings",
+        "off",
+        "--quiet",
+        *extra,
+    ]
 
 
 def poll(predicate, limit: float = 300.0) -> bool:
@@ -77,10 +95,16 @@ def helper():
     started = []
 
     def start(lock: Path | None = None) -> subprocess.Popen:
-        code = ("import fcntl, sys\nif len(sys.argv) > 1:\n    h = open(sys.argv[1], 'a'); fcntl.flock(h, fcntl.LOCK_EX)\n"
-                "print('ready', flush=True); sys.stdin.read()")  # fmt: skip
-        process = subprocess.Popen([sys.executable, "-c", code, *([str(lock)] if lock else [])], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, text=True)  # fmt: skip
+        code = (
+            "import fcntl, sys\nif len(sys.argv) > 1:\n    h = open(sys.argv[1], 'a'); fcntl.flock(h, fcntl.LOCK_EX)\n"
+            "print('ready', flush=True); sys.stdin.read()"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, *([str(lock)] if lock else [])],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert process.stdout.readline().strip() == "ready"
         started.append(process)
         return process
@@ -99,8 +123,14 @@ def dead_pid() -> int:
 
 def test_workers_die_with_a_run_killed_by_sigkill(small_source, tmp_path):
     out = tmp_path / "out"
-    process = subprocess.Popen(run_args(small_source, out, 3000, "--workers", "2", "--no-announce"), cwd=tmp_path,
-                               env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        run_args(small_source, out, 3000, "--workers", "2", "--no-announce"),
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         assert poll(lambda: any(out.glob("*/.runs/*/chunks/000000")) or process.poll() is not None)
         assert process.poll() is None, "the run ended before it could be killed"
@@ -117,16 +147,24 @@ def test_two_identical_runs_at_once_publish_once(small_source, tmp_path):
     """The first run is stopped while it holds the run's lock; the second must wait for it, then
     find the version the first one published."""
     out = tmp_path / "artifacts" / "data"
-    first = subprocess.Popen(run_args(small_source, out, 600), cwd=tmp_path, env=ENV, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    first = subprocess.Popen(
+        run_args(small_source, out, 600),
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     second_log = tmp_path / "second.log"
     try:
         assert poll(lambda: any(out.glob("*/.runs/*/chunks/000000")) or first.poll() is not None)
         first.send_signal(signal.SIGSTOP)
         assert first.poll() is None, "the first run ended before the second started"
         with open(second_log, "w") as log:
-            second = subprocess.Popen(run_args(small_source, out, 600), cwd=tmp_path, env=ENV, stdout=log,
-                                      stderr=subprocess.STDOUT)  # fmt: skip
+            second = subprocess.Popen(
+                run_args(small_source, out, 600), cwd=tmp_path, env=ENV, stdout=log, stderr=subprocess.STDOUT
+            )
             assert poll(lambda: "waiting for it to finish" in second_log.read_text() or second.poll() is not None)
             assert second.poll() is None, second_log.read_text()
             first.send_signal(signal.SIGCONT)
@@ -151,8 +189,12 @@ def test_the_next_run_removes_what_killed_runs_left(small_source, tmp_path, help
     dataset = out / "tester-gsm8k-aug"
     run_id = json.loads((dataset / "v1" / "manifest.json").read_text())["run_id"]
     store = dataset / ".runs" / run_id
-    stale = [dataset / f".publish-{run_id}-0badc0de", dataset / ".publish-00000000deadbeef-0badc0de",
-             store / "chunks" / f"000099.tmp-{dead_pid()}", store / f"run.json.tmp-{dead_pid()}"]  # fmt: skip
+    stale = [
+        dataset / f".publish-{run_id}-0badc0de",
+        dataset / ".publish-00000000deadbeef-0badc0de",
+        store / "chunks" / f"000099.tmp-{dead_pid()}",
+        store / f"run.json.tmp-{dead_pid()}",
+    ]
     for path in stale[:3]:
         (path / "data").mkdir(parents=True)
         (path / "data" / "train-00000-of-00001.parquet").write_bytes(b"partial")

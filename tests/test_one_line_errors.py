@@ -55,16 +55,34 @@ def hostile(tmp_path_factory) -> Path:
         (["push", "{d}", "--to", "hf://datasets/a/b\n"], ["expected hf://datasets"]),
         (["audit", "{d}/nested.jsonl", "--report", "{d}/missing/report.jsonl"], ["missing/report.jsonl"]),
     ],
-    ids=["zero-row-parquet-run", "zero-row-parquet-templates", "nested-json-run", "nested-json-templates",
-         "nested-json-templates-file", "negative-seed", "nan-mix", "inf-mix", "negative-mix", "out-is-a-file",
-         "templates-out-is-a-directory", "name-with-newline", "agent-id-with-newline", "push-target-with-newline",
-         "audit-report-into-missing-directory"],
+    ids=[
+        "zero-row-parquet-run",
+        "zero-row-parquet-templates",
+        "nested-json-run",
+        "nested-json-templates",
+        "nested-json-templates-file",
+        "negative-seed",
+        "nan-mix",
+        "inf-mix",
+        "negative-mix",
+        "out-is-a-file",
+        "templates-out-is-a-directory",
+        "name-with-newline",
+        "agent-id-with-newline",
+        "push-target-with-newline",
+        "audit-report-into-missing-directory",
+    ],
 )
 def test_hostile_input_is_one_line(hostile, small_source, args, needles):
     args = [a.replace("{d}", str(hostile)) for a in args]
     if args[0] == "run":
-        args = [*RUN, "--out", str(hostile / "out"), *(["--source", str(small_source)] if "--source" not in args
-                                                      else []), *args[1:]]  # fmt: skip
+        args = [
+            *RUN,
+            "--out",
+            str(hostile / "out"),
+            *(["--source", str(small_source)] if "--source" not in args else []),
+            *args[1:],
+        ]
     one_line_failure(augment_cli(*args, cwd=hostile), *needles)
     assert not any("\n" in p.name for p in hostile.rglob("*"))
     assert not list(hostile.glob("out/*/v*"))
@@ -78,28 +96,44 @@ def test_nested_json_among_good_rows_is_a_counted_drop(tmp_path, train_rows):
     report = tmp_path / "report.jsonl"
     audited = augment_cli("audit", str(source), "--report", str(report), "--embeddings", "off", cwd=tmp_path)
     assert audited.returncode == 0 and "Traceback" not in audited.stderr, audited.stderr
-    assert [json.loads(line)["reason"].startswith("invalid") for line in report.read_text().splitlines()] == \
-        [False, True, False]  # fmt: skip
+    assert [json.loads(line)["reason"].startswith("invalid") for line in report.read_text().splitlines()] == [
+        False,
+        True,
+        False,
+    ]
 
 
 def mount_namespace_available() -> bool:
     if os.geteuid() != 0 or not shutil.which("unshare"):
         return False
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], check=False,
-                           capture_output=True)  # fmt: skip
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], check=False, capture_output=True
+    )
     return probe.returncode == 0
 
 
-needs_mounts = pytest.mark.skipif(not mount_namespace_available(),
-                                  reason="mounting a tmpfs needs root and mount namespaces (unshare -m)")  # fmt: skip
+needs_mounts = pytest.mark.skipif(
+    not mount_namespace_available(), reason="mounting a tmpfs needs root and mount namespaces (unshare -m)"
+)
 
 
 def in_mount_namespace(script: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run a shell script in a private mount namespace: its mounts vanish with it."""
-    env = os.environ | {"AUGMENT_AGENT_ID": "tester", "PYTHONUNBUFFERED": "1", "AUGMENT": f"{sys.executable} -m augment.cli",
-                        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}  # fmt: skip
-    return subprocess.run(["unshare", "-m", "bash", "-c", script], check=False, cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=900)  # fmt: skip
+    env = os.environ | {
+        "AUGMENT_AGENT_ID": "tester",
+        "PYTHONUNBUFFERED": "1",
+        "AUGMENT": f"{sys.executable} -m augment.cli",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    return subprocess.run(
+        ["unshare", "-m", "bash", "-c", script],
+        check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 @needs_mounts
@@ -109,8 +143,10 @@ def test_disk_full_is_one_line_and_the_run_resumes_when_there_is_room(small_sour
     disk = tmp_path / "disk"
     disk.mkdir()
     out = disk / "artifacts" / "data"
-    run = f"$AUGMENT run --n 100 --source {small_source} --max-per-source 4 --chunk-size 32 --out {out} " \
-          "--embeddings off --quiet"  # fmt: skip
+    run = (
+        f"$AUGMENT run --n 100 --source {small_source} --max-per-source 4 --chunk-size 32 --out {out} "
+        "--embeddings off --quiet"
+    )
     script = f"""
         mount -t tmpfs -o size={size} tmpfs {disk} || exit 90
         {run} 2> {tmp_path}/full.err; echo $? > {tmp_path}/full.rc
@@ -120,7 +156,9 @@ def test_disk_full_is_one_line_and_the_run_resumes_when_there_is_room(small_sour
     """
     result = in_mount_namespace(script, tmp_path)
     assert result.returncode == 0, result.stderr
-    full = subprocess.CompletedProcess([], int((tmp_path / "full.rc").read_text()), "", (tmp_path / "full.err").read_text())
+    full = subprocess.CompletedProcess(
+        [], int((tmp_path / "full.rc").read_text()), "", (tmp_path / "full.err").read_text()
+    )
     one_line_failure(full, str(out), "No space left on device")
     files = (tmp_path / "full.files").read_text().splitlines()
     assert not [f for f in files if "/v1" in f or ".publish-" in f or ".tmp-" in f], files
@@ -137,8 +175,9 @@ def test_read_only_filesystem_is_one_line(small_source, tmp_path):
         ["templates", str(small_source), "--out", str(disk / "t.jsonl"), "--workers", "1"],
         ["audit", str(small_source), "--report", str(disk / "report.jsonl"), "--embeddings", "off"],
     ]
-    lines = " ".join(f"$AUGMENT {' '.join(c)} 2> {tmp_path}/{i}.err; echo $? > {tmp_path}/{i}.rc;"
-                     for i, c in enumerate(commands))  # fmt: skip
+    lines = " ".join(
+        f"$AUGMENT {' '.join(c)} 2> {tmp_path}/{i}.err; echo $? > {tmp_path}/{i}.rc;" for i, c in enumerate(commands)
+    )
     result = in_mount_namespace(f"mount --bind -o ro {disk} {disk} || exit 90; {lines}", tmp_path)
     assert result.returncode == 0, result.stderr
     for i, command in enumerate(commands):
@@ -217,9 +256,13 @@ def test_a_missing_model_folder_is_one_line(small_source, tmp_path):
 
 @pytest.mark.parametrize(
     "text, needles",
-    [("n: 5\nmix: [1, 2\n", ["cannot read it as YAML"]), ("n: 5\nquality: {loudness: 3}\n", ["quality.loudness"]),
-     ("mix: {renumber: 1, guess: 1}\n", ["unknown method(s) in mix: guess"]), ("- 1\n- 2\n", ["expected a mapping"]),
-     ("quality: {min_english_share: 7}\n", ["setting quality", "min_english_share"])],
+    [
+        ("n: 5\nmix: [1, 2\n", ["cannot read it as YAML"]),
+        ("n: 5\nquality: {loudness: 3}\n", ["quality.loudness"]),
+        ("mix: {renumber: 1, guess: 1}\n", ["unknown method(s) in mix: guess"]),
+        ("- 1\n- 2\n", ["expected a mapping"]),
+        ("quality: {min_english_share: 7}\n", ["setting quality", "min_english_share"]),
+    ],
     ids=["bad-yaml", "unknown-nested-key", "unknown-method", "not-a-mapping", "policy-out-of-range"],
 )
 def test_a_bad_config_file_is_one_line_with_exit_2(tmp_path, text, needles):

@@ -16,8 +16,23 @@ pytestmark = pytest.mark.slow
 
 
 def run_args(source: Path, out: Path, *extra: str) -> list[str]:
-    return ["run", "--n", "500", "--source", str(source), "--max-per-source", "4", "--chunk-size", "96",
-            "--out", str(out), "--embeddings", "off", "--quiet", *extra]  # fmt: skip
+    return [
+        "run",
+        "--n",
+        "500",
+        "--source",
+        str(source),
+        "--max-per-source",
+        "4",
+        "--chunk-size",
+        "96",
+        "--out",
+        str(out),
+        "--embeddings",
+        "off",
+        "--quiet",
+        *extra,
+    ]
 
 
 def rows_of(version: Path) -> pl.DataFrame:
@@ -88,8 +103,9 @@ def test_kill_9_then_the_same_command_finishes_with_the_same_rows(uninterrupted,
     out = tmp_path / "artifacts" / "data"
     args = [sys.executable, "-m", "augment.cli", *run_args(small_source, out, "--no-announce")]
     env = os.environ | {"AUGMENT_AGENT_ID": "tester"}
-    process = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     chunks = out / "tester-gsm8k-aug" / ".runs"
 
     def committed() -> int:
@@ -122,8 +138,21 @@ def test_the_same_command_after_publishing_does_nothing(uninterrupted, small_sou
 
 
 def test_an_exhausted_source_says_why_and_publishes_nothing(small_source, tmp_path):
-    args = ["run", "--n", "100000", "--source", str(small_source), "--max-per-source", "1", "--out",
-            str(tmp_path / "out"), "--embeddings", "off", "--quiet", "--no-announce"]  # fmt: skip
+    args = [
+        "run",
+        "--n",
+        "100000",
+        "--source",
+        str(small_source),
+        "--max-per-source",
+        "1",
+        "--out",
+        str(tmp_path / "out"),
+        "--embeddings",
+        "off",
+        "--quiet",
+        "--no-announce",
+    ]
     result = augment_cli(*args, cwd=tmp_path)
     assert result.returncode == 1 and "source is exhausted" in result.stderr and "Traceback" not in result.stderr
     assert not list((tmp_path / "out" / "tester-gsm8k-aug").glob("v*"))
@@ -157,8 +186,20 @@ def test_malformed_source_rows_are_counted_in_the_funnel(tmp_path, train_rows):
     source = tmp_path / "train.jsonl"
     lines = [json.dumps(r) for r in train_rows[:200]] + ["{broken", json.dumps({"question": "Why?", "answer": "x"})]
     source.write_text("\n".join(lines) + "\n")
-    result = augment_cli("run", "--n", "50", "--source", str(source), "--out", str(tmp_path / "out"), "--embeddings",
-                         "off", "--quiet", "--no-announce", cwd=tmp_path)  # fmt: skip
+    result = augment_cli(
+        "run",
+        "--n",
+        "50",
+        "--source",
+        str(source),
+        "--out",
+        str(tmp_path / "out"),
+        "--embeddings",
+        "off",
+        "--quiet",
+        "--no-announce",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     manifest = json.loads(next((tmp_path / "out" / "tester-gsm8k-aug").glob("v*/manifest.json")).read_text())
     load = manifest["funnel"][0]

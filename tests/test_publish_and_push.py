@@ -42,18 +42,40 @@ def release(tmp_path, count=50):
     config = RunConfig(n=count, out=str(tmp_path / "artifacts" / "data"), agent_id="tester")
     funnel = [StageStats("generate", count, count), StageStats("publish", count, count)]
     drops = pl.DataFrame(schema={"task": pl.Int64, "reason": pl.String})
-    return publish_version(tmp_path / "artifacts" / "data" / config.name, make_rows(count), drops, config,
-                           {"kind": "test"}, "testrun", funnel)  # fmt: skip
+    return publish_version(
+        tmp_path / "artifacts" / "data" / config.name,
+        make_rows(count),
+        drops,
+        config,
+        {"kind": "test"},
+        "testrun",
+        funnel,
+    )
 
 
 def test_layout_manifest_card_and_loading(tmp_path):
     version = release(tmp_path)
     assert version.name == "v1"
     assert sorted(p.relative_to(version).as_posix() for p in version.rglob("*") if p.is_file()) == [
-        "README.md", "data/train-00000-of-00001.parquet", "manifest.json", "reports/drops.parquet"]  # fmt: skip
+        "README.md",
+        "data/train-00000-of-00001.parquet",
+        "manifest.json",
+        "reports/drops.parquet",
+    ]
     manifest = json.loads((version / "manifest.json").read_text())
-    for key in ("rows", "schema", "shards", "config", "source", "code_version", "funnel", "seconds_per_stage",
-                "parent_version", "run_id", "methods"):  # fmt: skip
+    for key in (
+        "rows",
+        "schema",
+        "shards",
+        "config",
+        "source",
+        "code_version",
+        "funnel",
+        "seconds_per_stage",
+        "parent_version",
+        "run_id",
+        "methods",
+    ):
         assert key in manifest
     assert manifest["rows"] == 50 and manifest["parent_version"] is None and manifest["methods"] == {"renumber": 50}
     front = yaml.safe_load((version / "README.md").read_text().split("---")[1])
@@ -91,15 +113,16 @@ def test_versions_increment_and_old_versions_are_untouched(tmp_path):
 def test_concurrent_publishing_never_shares_a_version(tmp_path):
     script = textwrap.dedent(f"""
         import sys, time, pathlib
-        sys.path.insert(0, {str(ROOT / 'tests')!r})
+        sys.path.insert(0, {str(ROOT / "tests")!r})
         from test_publish_and_push import release
-        start = pathlib.Path({str(tmp_path / 'go')!r})
+        start = pathlib.Path({str(tmp_path / "go")!r})
         while not start.exists():
             time.sleep(0.01)
         print(release(pathlib.Path({str(tmp_path)!r})))
     """)
-    processes = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-                 for _ in range(3)]  # fmt: skip
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(3)
+    ]
     (tmp_path / "go").touch()
     outputs = sorted(p.communicate(timeout=120)[0].strip() for p in processes)
     assert all(p.returncode == 0 for p in processes)
@@ -139,8 +162,12 @@ def test_push_to_a_dataset_repo_puts_each_version_at_the_root_with_a_tag(tmp_pat
     assert upload["repo_type"] == "dataset" and upload.get("path_in_repo") is None
     assert upload["delete_patterns"] == ["data/*", "reports/*"]
     assert upload["commit_message"] == "Add tester-gsm8k-aug v1 (50 rows, run testrun)"
-    assert sorted(api.repos["my-org/gsm8k-aug"]) == ["README.md", "data/train-00000-of-00001.parquet",
-                                                      "manifest.json", "reports/drops.parquet"]  # fmt: skip
+    assert sorted(api.repos["my-org/gsm8k-aug"]) == [
+        "README.md",
+        "data/train-00000-of-00001.parquet",
+        "manifest.json",
+        "reports/drops.parquet",
+    ]
     # v2 with another shard name: the old shard is gone from the root, v1 stays reachable by its tag
     second = release(tmp_path)
     (second / "data" / "train-00000-of-00001.parquet").rename(second / "data" / "train-00000-of-00002.parquet")
@@ -181,8 +208,12 @@ def test_push_to_a_bucket_adds_only_what_is_absent_and_refuses_to_overwrite(tmp_
     push(version, "hf://buckets/me/store", api=api)
     release_dir = "artifacts/data/tester-gsm8k-aug/v1/"
     assert sorted(api.buckets["me/store"]) == [
-        release_dir + "README.md", release_dir + "data/train-00000-of-00001.parquet", release_dir + "manifest.json",
-        release_dir + "reports/drops.parquet", "message_board/tester_20261129T000000Z_dataset.md"]  # fmt: skip
+        release_dir + "README.md",
+        release_dir + "data/train-00000-of-00001.parquet",
+        release_dir + "manifest.json",
+        release_dir + "reports/drops.parquet",
+        "message_board/tester_20261129T000000Z_dataset.md",
+    ]
     api.calls.clear()
     message = push(version, "hf://buckets/me/store", api=api)
     assert "uploaded 0 files, skipped 5 identical" in message and "batch_bucket_files" not in api.names()
@@ -197,14 +228,22 @@ def test_push_refuses_bad_targets_and_corrupt_versions_and_hides_the_token(tmp_p
     with pytest.raises(ValueError):
         parse_target("s3://bucket/key")
     version = release(tmp_path)
-    (version / "manifest.json").write_text(json.dumps({"shards": [{"path": "data/x.parquet", "rows": 1,
-                                                                   "sha256": "0"}]}))  # fmt: skip
+    (version / "manifest.json").write_text(
+        json.dumps({"shards": [{"path": "data/x.parquet", "rows": 1, "sha256": "0"}]})
+    )
     with pytest.raises(ValueError, match="does not match its manifest"):
         push(version, "hf://datasets/a/b", api=object())
     good = release(tmp_path)
     secret = "hf_" + "S3cr3tT0k3n" * 3
-    result = augment_cli("push", str(good), "--to", "hf://datasets/a/b", cwd=ROOT,
-                         env={"HF_TOKEN": secret, "HF_HUB_OFFLINE": "1"}, timeout=120)  # fmt: skip
+    result = augment_cli(
+        "push",
+        str(good),
+        "--to",
+        "hf://datasets/a/b",
+        cwd=ROOT,
+        env={"HF_TOKEN": secret, "HF_HUB_OFFLINE": "1"},
+        timeout=120,
+    )
     assert result.returncode == 1 and "push failed" in result.stderr
     assert secret not in result.stderr + result.stdout and "Traceback" not in result.stderr
 

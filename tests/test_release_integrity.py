@@ -59,8 +59,16 @@ def test_verify_rejects_unlisted_and_changed_files_and_push_sends_nothing(tmp_pa
         (lambda m: m["files"][0].__setitem__("path", "../../outside.txt"), "not a file inside the version"),
         (lambda m: m["files"][0].__setitem__("path", "/etc/hostname"), "not a file inside the version"),
     ],
-    ids=["list", "nested", "shard-without-sha256", "card-without-sha256", "no-files", "report-not-object",
-         "path-traversal", "absolute-path"],
+    ids=[
+        "list",
+        "nested",
+        "shard-without-sha256",
+        "card-without-sha256",
+        "no-files",
+        "report-not-object",
+        "path-traversal",
+        "absolute-path",
+    ],
 )
 def test_malformed_manifests_are_one_line(tmp_path, manifest, problem):
     version = release(tmp_path)

@@ -28,7 +28,10 @@ def test_answer_variable_last_print_and_allowed_imports(code, value):
 
 
 def test_infinite_loop_is_killed_by_the_cpu_limit():
-    assert run_program("while True:\n    pass\n", SandboxLimits(cpu_seconds=1, wall_seconds=60)).reason == "sandbox:cpu-limit"
+    assert (
+        run_program("while True:\n    pass\n", SandboxLimits(cpu_seconds=1, wall_seconds=60)).reason
+        == "sandbox:cpu-limit"
+    )
 
 
 def test_sleeping_forever_is_killed_by_the_wall_clock():
@@ -91,7 +94,10 @@ def test_process_and_native_code_tricks_are_refused(code):
 
 
 def test_flooding_output_is_contained():
-    assert run_program("while True:\n    print('x' * 10000)\n", LIMITS).reason in ("sandbox:error", "sandbox:output-limit")
+    assert run_program("while True:\n    print('x' * 10000)\n", LIMITS).reason in (
+        "sandbox:error",
+        "sandbox:output-limit",
+    )
 
 
 def test_non_numeric_and_crashing_programs_report_reasons():
@@ -118,17 +124,34 @@ GOOD_A = "She sold 48/2 = <<48/2=24>>24 in May and 48+24 = <<48+24=72>>72 in all
         (GOOD_Q + " word" * 400, GOOD_A, "quality:too-long"),
         ("Natalia sold clips to 48 of her friends in April and half as many in May.", GOOD_A, "quality:no-question"),
         (GOOD_Q + " The answer is 72.", GOOD_A, "quality:answer-leak"),
-        (GOOD_Q, "She sold 48 clips in April and more in May. She sold 48 clips in April and more in May.\n#### 72",
-         "quality:repeated-sentences"),
-        ("Наталья продала заколки 48 друзьям в апреле. Сколько заколок она продала за апрель и май всего?", GOOD_A,
-         "quality:non-english"),
+        (
+            GOOD_Q,
+            "She sold 48 clips in April and more in May. She sold 48 clips in April and more in May.\n#### 72",
+            "quality:repeated-sentences",
+        ),
+        (
+            "Наталья продала заколки 48 друзьям в апреле. Сколько заколок она продала за апрель и май всего?",
+            GOOD_A,
+            "quality:non-english",
+        ),
         (GOOD_Q, "She sold many clips.\n#### many", "quality:final-not-number"),
         (GOOD_Q, "She returned more than she sold: 24 - 48 = <<24-48=-24>>-24.\n#### -24", "quality:negative-answer"),
         (GOOD_Q, "Half of 45 is 45/2 = <<45/2=22.5>>22.5.\n#### 22.5", "quality:non-integer-answer"),
     ],
-    ids=["good", "empty", "short", "long", "no-question", "leak", "repeated", "non-english", "final-not-number",
-         "negative", "non-integer"],
-)  # fmt: skip
+    ids=[
+        "good",
+        "empty",
+        "short",
+        "long",
+        "no-question",
+        "leak",
+        "repeated",
+        "non-english",
+        "final-not-number",
+        "negative",
+        "non-integer",
+    ],
+)
 def test_quality_checks_name_their_reason(question, answer, reason):
     assert check_quality(question, answer) == reason
 

@@ -67,15 +67,19 @@ def as_unprivileged_user(argv: list[str], needed: list[str]) -> list[str]:
     needed paths are bound."""
     script = ["set -e"]
     for path in needed:
-        closed = next((p for p in reversed(Path(path).parents) if p != Path("/") and not p.stat().st_mode & 0o001), None)
+        closed = next(
+            (p for p in reversed(Path(path).parents) if p != Path("/") and not p.stat().st_mode & 0o001), None
+        )
         if closed is None:
             continue
         stage = tempfile.mkdtemp(prefix="sandbox-stage-")
         inner = Path(path).relative_to(closed)
-        script += [f"mount --bind {shlex.quote(str(closed))} {stage}",
-                   f"mount -t tmpfs -o mode=0755 tmpfs {shlex.quote(str(closed))}",
-                   f"mkdir -p {shlex.quote(str(closed / inner))}",
-                   f"mount --bind {shlex.quote(f'{stage}/{inner}')} {shlex.quote(str(closed / inner))}"]  # fmt: skip
+        script += [
+            f"mount --bind {shlex.quote(str(closed))} {stage}",
+            f"mount -t tmpfs -o mode=0755 tmpfs {shlex.quote(str(closed))}",
+            f"mkdir -p {shlex.quote(str(closed / inner))}",
+            f"mount --bind {shlex.quote(f'{stage}/{inner}')} {shlex.quote(str(closed / inner))}",
+        ]
     script.append(f"exec setpriv --reuid={NOBODY} --regid={NOBODY} --clear-groups {shlex.join(argv)}")
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(script)]
 
@@ -135,9 +139,11 @@ def test_a_program_that_forges_a_refusal_fails_only_itself():
 def test_a_sandboxed_program_dies_with_the_service():
     """SIGKILL the process that runs a sleeping program: the sandbox processes go too (parent-death signals)."""
     marker = "37"  # a CPU limit no other test uses: it names this test's sandbox processes
-    driver = (f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom filters.sandbox import SandboxLimits, run_program\n"
-              f"print('started', flush=True)\nrun_program('import time\\ntime.sleep(600)', "
-              f"SandboxLimits(cpu_seconds={marker}, wall_seconds=600))\n")  # fmt: skip
+    driver = (
+        f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom filters.sandbox import SandboxLimits, run_program\n"
+        f"print('started', flush=True)\nrun_program('import time\\ntime.sleep(600)', "
+        f"SandboxLimits(cpu_seconds={marker}, wall_seconds=600))\n"
+    )
     service = subprocess.Popen([sys.executable, "-c", driver], stdout=subprocess.PIPE, text=True)
     assert service.stdout.readline().strip() == "started"
 

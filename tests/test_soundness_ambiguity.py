@@ -84,8 +84,10 @@ def test_sources_whose_prose_cannot_be_rederived_seed_nothing(train_rows):
     """2504 solves with "Let w be ... w-20+10 = w-10"; 5218's "2/5 times fewer" reads two ways."""
     assert skip_reason(train_rows[2504]) == "prose-algebra"
     assert skip_reason(train_rows[5218]) == "ambiguous-wording"
-    kept = {"question": "A box has 12 pens. Tom takes 5. How many are left?",
-            "answer": "12 x 5 is not it: 12-5=<<12-5=7>>7 pens are left.\n#### 7"}  # fmt: skip
+    kept = {
+        "question": "A box has 12 pens. Tom takes 5. How many are left?",
+        "answer": "12 x 5 is not it: 12-5=<<12-5=7>>7 pens are left.\n#### 7",
+    }
     assert derive_template(kept["question"], kept["answer"])
 
 

@@ -95,11 +95,16 @@ def test_counts_next_to_an_ordinal_stay_fixed(train_rows):
     assert ordinal_values("In the sixth round, and on her 3rd try, a sixth of it") == {6, 3}
 
 
-@pytest.mark.parametrize("text, fixed", [("She lists the top 10 songs and 7 albums.", "10"),
-                                         ("Each of the 6 people has 2 hands per person.", "2"),
-                                         ("The 8 dogs have 4 legs each.", "4"),
-                                         ("There are 4 species of trees: oak, pine, and birch, and 9 birds.", "4"),
-                                         ("It sells three types of cheese: white, swiss, and blue, at $5.", "three")])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, fixed",
+    [
+        ("She lists the top 10 songs and 7 albums.", "10"),
+        ("Each of the 6 people has 2 hands per person.", "2"),
+        ("The 8 dogs have 4 legs each.", "4"),
+        ("There are 4 species of trees: oak, pine, and birch, and 9 birds.", "4"),
+        ("It sells three types of cheese: white, swiss, and blue, at $5.", "three"),
+    ],
+)
 def test_fixed_phrases_are_not_variables(text, fixed):
     by_text = {q.text: q.variable for q in question_quantities(text)}
     assert by_text[fixed] is False and any(by_text.values())
@@ -141,4 +146,3 @@ def test_backward_hides_a_number_stated_once_over_the_train_split(shipped_templa
         assert len(stated) == 1 and made.final == samples[0].values[hidden], row
         checked += 1
     assert checked > 300
-

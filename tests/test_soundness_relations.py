@@ -41,7 +41,7 @@ def samples(template: CompiledTemplate, count: int = 40, seed: int = 0):
 
 
 def test_a_part_given_away_stays_smaller_than_what_there_was():
-    """"giving away 8 of 4 crayons": the part and the rest keep their order against the whole."""
+    """ "giving away 8 of 4 crayons": the part and the rest keep their order against the whole."""
     template = compiled(
         "Mia has 12 crayons. She gives 8 crayons to her brother and 3 crayons to her sister. How many are left?",
         "She gave away 8+3=<<8+3=11>>11 crayons.\nShe has 12-11=<<12-11=1>>1 crayon left.\n#### 1",
@@ -53,7 +53,7 @@ def test_a_part_given_away_stays_smaller_than_what_there_was():
 
 
 def test_the_remaining_part_stays_below_the_total_and_the_difference_keeps_its_side():
-    """"the remaining 1200" where 3800 remain; "finished earlier" yet 8 h of a 5 h shift."""
+    """ "the remaining 1200" where 3800 remain; "finished earlier" yet 8 h of a 5 h shift."""
     template = compiled(
         "A shift is 9 hours long. Ann left 3 hours early. Ben worked 4 hours more than the "
         "hours Ann left early. How many hours did Ben work?",
@@ -165,8 +165,9 @@ def test_surface_agrees_with_the_new_values(written, polished):
 
 
 def test_vowel_sounds_of_numbers_and_one_decimal_values():
-    assert [n for n in ("8", "11", "18", "80", "800", "11,000", "18000", "1,100", "110", "5") if
-            starts_with_vowel_sound(n)] == ["8", "11", "18", "80", "800", "11,000", "18000"]  # fmt: skip
+    assert [
+        n for n in ("8", "11", "18", "80", "800", "11,000", "18000", "1,100", "110", "5") if starts_with_vowel_sound(n)
+    ] == ["8", "11", "18", "80", "800", "11,000", "18000"]
     assert render_like(Fraction(3), "2.5") == "3" and render_like(Fraction(3), "2.50") == "3.00"
 
 
@@ -187,8 +188,9 @@ def test_the_mix_is_met_where_few_sources_allow_rename():
 
 def test_backward_goes_only_to_sources_that_can_hide_a_number():
     """Backward that fails at generation ("no linear unknown") would leave its share short."""
-    template = compiled("Ann has 4 bags with 6 apples each. How many apples does she have?",
-                        "She has 4*6=<<4*6=24>>24 apples.\n#### 24")  # fmt: skip
+    template = compiled(
+        "Ann has 4 bags with 6 apples each. How many apples does she have?", "She has 4*6=<<4*6=24>>24 apples.\n#### 24"
+    )
     assert invertible(template)
     eligibility = Eligibility(list(range(10)), templated=set(range(10)), invertible={1, 2})
     plan = plan_tasks(RunConfig(mix={"renumber": 0.5, "backward": 0.5}, max_per_source=2), eligibility)
@@ -212,8 +214,13 @@ _NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twel
 def train_variants(train_rows):
     """Renumber, rename and backward variants of the first 1,500 train problems: about a 3,000-row run."""
     rows = train_rows[:1500]
-    frame = pl.DataFrame({"source_index": range(len(rows)), "question": [r["question"] for r in rows],
-                          "answer": [r["answer"] for r in rows]})  # fmt: skip
+    frame = pl.DataFrame(
+        {
+            "source_index": range(len(rows)),
+            "question": [r["question"] for r in rows],
+            "answer": [r["answer"] for r in rows],
+        }
+    )
     templates = compile_records(annotation_records(frame, workers=2), set(range(len(rows))), {}).compiled
     made = []
     for index, template in templates.items():
@@ -235,21 +242,31 @@ def _results(answer: str) -> list[Fraction | None]:
 def result_pairs(train_variants) -> list[tuple[int, Fraction, Fraction]]:
     """(source, original result, variant result) for each step of every renumbered or renamed variant."""
     rows, made = train_variants
-    return [(index, before, after) for index, method, variant in made if method != "backward"
-            for before, after in zip(_results(rows[index]["answer"]), _results(variant.answer))
-            if before is not None and after is not None]  # fmt: skip
+    return [
+        (index, before, after)
+        for index, method, variant in made
+        if method != "backward"
+        for before, after in zip(_results(rows[index]["answer"]), _results(variant.answer))
+        if before is not None and after is not None
+    ]
 
 
 def test_every_variant_keeps_each_intermediates_sign_and_integrality(train_variants):
     """A whole intermediate stays whole (1.5 hours may become 2, never 7 people 3.5) and keeps its sign."""
-    broken = [(index, before, after) for index, before, after in result_pairs(train_variants)
-              if (before > 0) != (after > 0) or (before.denominator == 1 and after.denominator != 1)]  # fmt: skip
+    broken = [
+        (index, before, after)
+        for index, before, after in result_pairs(train_variants)
+        if (before > 0) != (after > 0) or (before.denominator == 1 and after.denominator != 1)
+    ]
     assert len(train_variants[1]) > 2000 and not broken, broken[:5]
 
 
 def test_every_variant_keeps_each_result_within_eight_times_the_original(train_variants):
-    broken = [(index, before, after) for index, before, after in result_pairs(train_variants)
-              if before and after and before > 0 and not before / 8 <= after <= before * 8]
+    broken = [
+        (index, before, after)
+        for index, before, after in result_pairs(train_variants)
+        if before and after and before > 0 and not before / 8 <= after <= before * 8
+    ]
     assert not broken, broken[:5]
 
 
@@ -257,9 +274,13 @@ def test_no_variant_writes_point_zero_dollars_or_a_wrong_article(train_variants)
     _, made = train_variants
     texts = [v.question for _, _, v in made] + [v.answer for _, _, v in made]
     assert not [t for t in texts if re.search(r"\$\d[\d,]*\.0(?![\d.])", t)]
-    articles = [(m.group(1).lower(), m.group(2)) for t in texts for m in re.finditer(r"\b(an?)\s+(\d[\d,]*)(?![\d.])", t)]
-    spoken = {(article, number_to_words(int(number.replace(",", ""))).startswith(("eight", "eleven")))
-              for article, number in articles}  # fmt: skip
+    articles = [
+        (m.group(1).lower(), m.group(2)) for t in texts for m in re.finditer(r"\b(an?)\s+(\d[\d,]*)(?![\d.])", t)
+    ]
+    spoken = {
+        (article, number_to_words(int(number.replace(",", ""))).startswith(("eight", "eleven")))
+        for article, number in articles
+    }
     assert articles and spoken <= {("a", False), ("an", True)}
     words = [m.group(0).lower() for t in texts for m in re.finditer(rf"\ban\s+{_NUMBER_WORD}\b", t, re.IGNORECASE)]
     assert not [w for w in words if not w.endswith(("eight", "eleven", "eighty", "eighteen"))], words[:5]
@@ -267,7 +288,7 @@ def test_no_variant_writes_point_zero_dollars_or_a_wrong_article(train_variants)
 
 
 def test_no_variant_states_a_negative_number_its_original_did_not(train_variants):
-    """"starting with -232 goldfish"."""
+    """ "starting with -232 goldfish"."""
     rows, made = train_variants
     negative = re.compile(r"(?<![\w)])-\d")
     for index, _, variant in made:

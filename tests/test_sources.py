@@ -19,8 +19,13 @@ def test_embedded_copy_is_the_pinned_gsm8k(gsm8k_dir):
         assert hashlib.sha256((gsm8k_dir / f"{split}.jsonl").read_bytes()).hexdigest() == EMBEDDED_SHA256[split]
     first = json.loads((gsm8k_dir / "train.jsonl").read_text().splitlines()[0])
     assert train.frame.row(0, named=True) == {"source_index": 0, **first}
-    assert train.identity == {"kind": "embedded", "name": "openai/gsm8k", "config": "main", "split": "train",
-                              "sha256": EMBEDDED_SHA256["train"]}  # fmt: skip
+    assert train.identity == {
+        "kind": "embedded",
+        "name": "openai/gsm8k",
+        "config": "main",
+        "split": "train",
+        "sha256": EMBEDDED_SHA256["train"],
+    }
 
 
 def test_corrupt_embedded_copy_is_refused(monkeypatch, tmp_path):
@@ -48,15 +53,28 @@ def test_parquet_source(tmp_path, train_rows):
 def test_malformed_rows_are_counted_with_reasons(tmp_path, train_rows):
     good = json.dumps(train_rows[0]).encode()
     path = tmp_path / "mixed.jsonl"
-    path.write_bytes(b"\n".join([
-        good, b"\xff\xfe not utf-8", b"{not json", json.dumps({"question": "Why?", "answer": "no final line"}).encode(),
-        json.dumps({"question": "", "answer": "#### 1"}).encode(), json.dumps({"question": 5, "answer": "#### 1"}).encode(),
-        good,
-    ]))  # fmt: skip
+    path.write_bytes(
+        b"\n".join(
+            [
+                good,
+                b"\xff\xfe not utf-8",
+                b"{not json",
+                json.dumps({"question": "Why?", "answer": "no final line"}).encode(),
+                json.dumps({"question": "", "answer": "#### 1"}).encode(),
+                json.dumps({"question": 5, "answer": "#### 1"}).encode(),
+                good,
+            ]
+        )
+    )
     data = load_source(str(path))
     assert data.frame["source_index"].to_list() == [0, 6]
-    assert dict(data.malformed) == {"not UTF-8": 1, "not JSON": 1, "answer has no #### line": 1, "empty question": 1,
-                                    "question or answer is not a string": 1}  # fmt: skip
+    assert dict(data.malformed) == {
+        "not UTF-8": 1,
+        "not JSON": 1,
+        "answer has no #### line": 1,
+        "empty question": 1,
+        "question or answer is not a string": 1,
+    }
     assert "line 2: not UTF-8" in data.malformed_examples[0]
 
 

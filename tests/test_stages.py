@@ -76,9 +76,18 @@ def test_a_stage_added_to_the_list_appears_in_the_funnel_and_the_drop_report(sma
     from augment.config import ContaminationConfig, RunConfig
 
     monkeypatch.setattr(chunks, "CHUNK_STAGES", [*chunks.CHUNK_STAGES, OddAnswers])
-    config = RunConfig(n=60, source=str(small_source), max_per_source=2, chunk_size=64, out=str(tmp_path / "data"),
-                       agent_id="tester", announce=False, workers=1, allow_fewer=True,
-                       contamination=ContaminationConfig(embeddings="off"))  # fmt: skip
+    config = RunConfig(
+        n=60,
+        source=str(small_source),
+        max_per_source=2,
+        chunk_size=64,
+        out=str(tmp_path / "data"),
+        agent_id="tester",
+        announce=False,
+        workers=1,
+        allow_fewer=True,
+        contamination=ContaminationConfig(embeddings="off"),
+    )
     result = pipeline.run(config, show_progress=False, log=lambda line: None)
     odd = next(stage for stage in result.funnel if stage.name == "odd")
     assert [s.name for s in result.funnel][-3:] == ["decontaminate", "odd", "publish"]

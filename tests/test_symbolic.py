@@ -23,8 +23,14 @@ def variants(row: dict, count: int = 6, seed: int = 0) -> tuple[CompiledTemplate
 
 
 def verified(made, method: str) -> bool:
-    row = {"question": made.question, "answer": made.answer, "final_answer": str(made.final), "method": method,
-           "verification": {}, "_stale": made.stale}  # fmt: skip
+    row = {
+        "question": made.question,
+        "answer": made.answer,
+        "final_answer": str(made.final),
+        "method": method,
+        "verification": {},
+        "_stale": made.stale,
+    }
     reason, detail, _ = verify_row(row, VerifyPolicy())
     assert reason is None, (reason, detail, made.question, made.answer)
     return True
@@ -34,8 +40,13 @@ def verified(made, method: str) -> bool:
 def train_templates(train_rows):
     import polars as pl
 
-    frame = pl.DataFrame({"source_index": range(len(train_rows)), "question": [r["question"] for r in train_rows],
-                          "answer": [r["answer"] for r in train_rows]})  # fmt: skip
+    frame = pl.DataFrame(
+        {
+            "source_index": range(len(train_rows)),
+            "question": [r["question"] for r in train_rows],
+            "answer": [r["answer"] for r in train_rows],
+        }
+    )
     records = annotation_records(frame, workers=2)
     return records, compile_records(records, set(range(len(train_rows))), {})
 
@@ -76,10 +87,14 @@ def test_every_variant_over_the_train_split_re_executes_and_keeps_the_pattern(tr
 
 
 def test_annotated_format_round_trip_and_hand_edits():
-    question = "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. " \
-               "How many clips did Natalia sell altogether in April and May?"  # fmt: skip
-    answer = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips " \
-             "altogether in April and May.\n#### 72"  # fmt: skip
+    question = (
+        "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. "
+        "How many clips did Natalia sell altogether in April and May?"
+    )
+    answer = (
+        "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips "
+        "altogether in April and May.\n#### 72"
+    )
     template = derive_template(question, answer)
     q_annotated, a_annotated = to_annotated(template)
     assert "{n1,48}" in q_annotated and "#init:\n- $n1 = range(24, 97)" in q_annotated
@@ -189,11 +204,17 @@ def test_sampling_is_deterministic_and_variants_of_a_source_differ(train_rows):
     "question, answer, reason",
     [
         ("Tom has {3} apples. How many?", "#### 3", "braces-in-text"),
-        ("In one hour, Tom does 20 minutes of work 3 times. How much?", "He works <<20*4=80>>80 minutes.\n#### 80",
-         "unexplained-number"),
-        ("Tim spends 1 hour a day meditating. He spends twice as much time reading. How much time a week does he "
-         "spend reading?", "He spends 2*1=<<2*1=2>>2 hours reading\nSo he reads 2*7=<<2*7=14>>14 hours a week\n#### 14",
-         "no-variable-numbers"),
+        (
+            "In one hour, Tom does 20 minutes of work 3 times. How much?",
+            "He works <<20*4=80>>80 minutes.\n#### 80",
+            "unexplained-number",
+        ),
+        (
+            "Tim spends 1 hour a day meditating. He spends twice as much time reading. How much time a week does he "
+            "spend reading?",
+            "He spends 2*1=<<2*1=2>>2 hours reading\nSo he reads 2*7=<<2*7=14>>14 hours a week\n#### 14",
+            "no-variable-numbers",
+        ),
         ("Tom has 5 apples. How many?", "He has 5 apples.\n#### 5", "source-no-steps"),
     ],
     ids=["braces", "unexplained", "no-variables", "no-steps"],
@@ -226,5 +247,6 @@ def test_shipped_templates_are_current_for_the_embedded_train_split():
     from augment.sources import load_embedded
     from augment.symbolic.generator import SHIPPED_KEY, cache_key
 
-    assert SHIPPED_KEY.read_text().strip() == cache_key(load_embedded("train").frame), \
-        "run: python scripts/refresh_embedded_data.py"  # fmt: skip
+    assert SHIPPED_KEY.read_text().strip() == cache_key(load_embedded("train").frame), (
+        "run: python scripts/refresh_embedded_data.py"
+    )

@@ -63,9 +63,14 @@ class VLLMEngine:
         check_model(config.model, endpoints=[])
         from vllm import LLM
 
-        arguments = {"model": config.model, "tensor_parallel_size": config.tensor_parallel_size,
-                     "gpu_memory_utilization": config.gpu_memory_utilization, "seed": seed, "dtype": config.dtype,
-                     "enforce_eager": config.enforce_eager}  # fmt: skip
+        arguments = {
+            "model": config.model,
+            "tensor_parallel_size": config.tensor_parallel_size,
+            "gpu_memory_utilization": config.gpu_memory_utilization,
+            "seed": seed,
+            "dtype": config.dtype,
+            "enforce_eager": config.enforce_eager,
+        }
         if config.max_model_len:
             arguments["max_model_len"] = config.max_model_len
         if config.data_parallel_size > 1:
@@ -86,15 +91,21 @@ class VLLMEngine:
         from vllm.sampling_params import StructuredOutputsParams
 
         structured = StructuredOutputsParams(regex=request.regex) if request.regex else None
-        return SamplingParams(n=request.n, seed=request.seed, temperature=request.temperature,
-                              max_tokens=request.max_tokens, structured_outputs=structured)  # fmt: skip
+        return SamplingParams(
+            n=request.n,
+            seed=request.seed,
+            temperature=request.temperature,
+            max_tokens=request.max_tokens,
+            structured_outputs=structured,
+        )
 
     def generate(self, requests: list[Request]) -> list[list[str]]:
         if not requests:
             return []
         # the chat template rendered here, once per prompt, then one plain `generate` for the batch
-        prompts = [self.tokenizer.apply_chat_template(r.messages, add_generation_prompt=True, tokenize=False)
-                   for r in requests]  # fmt: skip
+        prompts = [
+            self.tokenizer.apply_chat_template(r.messages, add_generation_prompt=True, tokenize=False) for r in requests
+        ]
         outputs = self.llm.generate(prompts, [self.sampling_params(r) for r in requests], use_tqdm=False)
         return [[choice.text for choice in output.outputs] for output in outputs]
 
@@ -145,14 +156,23 @@ class OpenAIEngine:
     async def _one(self, client, endpoint: str, limits: dict, request: Request) -> list[str]:
         import httpx
 
-        body = {"model": self.model_name, "messages": request.messages, "n": request.n, "seed": request.seed,
-                "temperature": request.temperature, "max_tokens": request.max_tokens}  # fmt: skip
+        body = {
+            "model": self.model_name,
+            "messages": request.messages,
+            "n": request.n,
+            "seed": request.seed,
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+        }
         if request.regex:  # vLLM's OpenAI-compatible server reads this extension
             body["structured_outputs"] = {"regex": request.regex}
         failure = None
         for attempt in range(self.retries + 1):
-            target = endpoint if attempt == 0 else self.endpoints[(self.endpoints.index(endpoint) + attempt)
-                                                                  % len(self.endpoints)]  # fmt: skip
+            target = (
+                endpoint
+                if attempt == 0
+                else self.endpoints[(self.endpoints.index(endpoint) + attempt) % len(self.endpoints)]
+            )
             async with limits[target]:
                 try:
                     response = await client.post(f"{target}/v1/chat/completions", json=body)

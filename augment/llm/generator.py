@@ -49,8 +49,9 @@ def clean_question(text: str) -> str | None:
     return text if "?" in text and len(text.split()) >= 8 else None
 
 
-_META_RE = re.compile(r"\b(?:the|this|original|new) (?:question|problem)\b|\bthe answer\b|\banswer is\b|\bmath problem\b",
-                      re.IGNORECASE)  # fmt: skip
+_META_RE = re.compile(
+    r"\b(?:the|this|original|new) (?:question|problem)\b|\bthe answer\b|\banswer is\b|\bmath problem\b", re.IGNORECASE
+)
 
 
 def foreign_text(written: str, source: str) -> str | None:
@@ -115,8 +116,10 @@ class LLMGenerator:
         return Request(messages, n, seed, self.config.temperature, self.config.max_tokens, regex)
 
     def _write_questions(self, rows: list[dict]) -> None:
-        requests = [self._request(question_prompt(r["method"], r["source_question"], r["gold"], r.get("hidden")),
-                                  1, r["seed"]) for r in rows]  # fmt: skip
+        requests = [
+            self._request(question_prompt(r["method"], r["source_question"], r["gold"], r.get("hidden")), 1, r["seed"])
+            for r in rows
+        ]
         for row, texts in zip(rows, self.engine.generate(requests)):
             written = clean_question(texts[0])
             if written is None:
@@ -131,8 +134,10 @@ class LLMGenerator:
         regex = solution_regex(3 * self.config.max_tokens) if self.config.structured else None
         requests = [self._request(render("solve", question=r["question"]), k, r["seed"] + 1, regex) for r in rows]
         programs = [r for r in rows if r["method"].program_prompt]
-        requests += [self._request(render(r["method"].program_prompt, question=r["question"]), 1, r["seed"] + 2)
-                     for r in programs]  # fmt: skip
+        requests += [
+            self._request(render(r["method"].program_prompt, question=r["question"]), 1, r["seed"] + 2)
+            for r in programs
+        ]
         outputs = self.engine.generate(requests)
         for row, texts in zip(rows, outputs):
             row["solutions"] = [clean_solution(t) for t in texts]
@@ -154,21 +159,41 @@ class LLMGenerator:
             return Candidate.failed(method.name, source_index, seed, reason, detail)
         chosen = _choose(row["solutions"], target, row["question"])
         if chosen is None:
-            return Candidate.failed(method.name, source_index, seed, "llm:no-solution-reaches-target",
-                                    f"target {format_number(target)}, votes {votes}")  # fmt: skip
+            return Candidate.failed(
+                method.name,
+                source_index,
+                seed,
+                "llm:no-solution-reaches-target",
+                f"target {format_number(target)}, votes {votes}",
+            )
         program = row.get("program_result")
         evidence = verification(
-            method.evidence_kind, [], votes=votes, samples=len(answers), share=round(votes / max(len(answers), 1), 4),
+            method.evidence_kind,
+            [],
+            votes=votes,
+            samples=len(answers),
+            share=round(votes / max(len(answers), 1), 4),
             program_answer=None if program is None or program.value is None else format_number(program.value),
             gold=method.recorded_gold(target),
-        )  # fmt: skip
-        params = {"temperature": self.config.temperature, "samples": self.config.samples,
-                  "max_tokens": self.config.max_tokens} | method.params(row)  # fmt: skip
+        )
+        params = {
+            "temperature": self.config.temperature,
+            "samples": self.config.samples,
+            "max_tokens": self.config.max_tokens,
+        } | method.params(row)
         if self.model_hash:
             params["model_sha256"] = self.model_hash
         generator = {"engine": self.engine_name, "model": self.engine.model_name, "params": json.dumps(params)}
-        return Candidate(method.name, source_index, seed, row["question"], chosen, format_number(target),
-                         verification=evidence, generator=generator)
+        return Candidate(
+            method.name,
+            source_index,
+            seed,
+            row["question"],
+            chosen,
+            format_number(target),
+            verification=evidence,
+            generator=generator,
+        )
 
 
 def _choose(solutions: list[str], target: Fraction, question: str) -> str | None:
@@ -179,7 +204,6 @@ def _choose(solutions: list[str], target: Fraction, question: str) -> str | None
         if check_solution(solution, question).ok:
             return solution
     return reaching[0] if reaching else None
-
 
 
 def dry_run(config, echo=print) -> None:
@@ -204,5 +228,7 @@ def dry_run(config, echo=print) -> None:
         echo(f"=== {name}\n{messages[0]['content']}\n")
         if method.program_prompt:
             echo(f"=== {name} (program of thought)\n{render(method.program_prompt, question=question)[0]['content']}\n")
-    echo(f"=== solve (used {config.llm.samples} times per question to vote)\n"
-         f"{render('solve', question=question)[0]['content']}")
+    echo(
+        f"=== solve (used {config.llm.samples} times per question to vote)\n"
+        f"{render('solve', question=question)[0]['content']}"
+    )

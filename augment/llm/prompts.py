@@ -10,20 +10,26 @@ from functools import lru_cache
 from importlib import resources
 
 SOLVE_EXAMPLES = [  # GSM8K train rows 0, 1 and 3, verbatim
-    ("Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips "
-     "did Natalia sell altogether in April and May?",
-     "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April "
-     "and May.\n#### 72"),
-    ("Weng earns $12 an hour for babysitting. Yesterday, she just did 50 minutes of babysitting. How much did she "
-     "earn?",
-     "Weng earns 12/60 = $<<12/60=0.2>>0.2 per minute.\nWorking 50 minutes, she earned 0.2 x 50 = $<<0.2*50=10>>10.\n"
-     "#### 10"),
-    ("Julie is reading a 120-page book. Yesterday, she was able to read 12 pages and today, she read twice as many "
-     "pages as yesterday. If she wants to read half of the remaining pages tomorrow, how many pages should she read?",
-     "Julie read 12 x 2 = <<12*2=24>>24 pages today.\nSo she was able to read a total of 12 + 24 = <<12+24=36>>36 "
-     "pages since yesterday.\nThere are 120 - 36 = <<120-36=84>>84 pages left to be read.\nSince she wants to read "
-     "half of the remaining pages tomorrow, then she should read 84/2 = <<84/2=42>>42 pages.\n#### 42"),
-]  # fmt: skip
+    (
+        "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips "
+        "did Natalia sell altogether in April and May?",
+        "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April "
+        "and May.\n#### 72",
+    ),
+    (
+        "Weng earns $12 an hour for babysitting. Yesterday, she just did 50 minutes of babysitting. How much did she "
+        "earn?",
+        "Weng earns 12/60 = $<<12/60=0.2>>0.2 per minute.\nWorking 50 minutes, she earned 0.2 x 50 = $<<0.2*50=10>>10.\n"
+        "#### 10",
+    ),
+    (
+        "Julie is reading a 120-page book. Yesterday, she was able to read 12 pages and today, she read twice as many "
+        "pages as yesterday. If she wants to read half of the remaining pages tomorrow, how many pages should she read?",
+        "Julie read 12 x 2 = <<12*2=24>>24 pages today.\nSo she was able to read a total of 12 + 24 = <<12+24=36>>36 "
+        "pages since yesterday.\nThere are 120 - 36 = <<120-36=84>>84 pages left to be read.\nSince she wants to read "
+        "half of the remaining pages tomorrow, then she should read 84/2 = <<84/2=42>>42 pages.\n#### 42",
+    ),
+]
 EXAMPLES = {
     "rephrase": {
         "example_question": SOLVE_EXAMPLES[0][0],
@@ -74,4 +80,3 @@ def render(name: str, **fields) -> list[dict]:
         fields["examples"] = "\n\n".join(f"Question: {q}\nAnswer: {a}" for q, a in SOLVE_EXAMPLES)
     text = template(name).format(**(EXAMPLES.get(name, {}) | fields))
     return [{"role": "user", "content": text.strip()}]
-

@@ -13,9 +13,18 @@ from augment.methods.symbolic import Backward, Original, Rename, Renumber, Symbo
 
 REGISTRY: dict[str, GenerationMethod] = {
     method.name: method
-    for method in (Original(), Renumber(), Rename(), Backward(), Rephrase(), Resolve(), LLMBackward(), Harder(),
-                   Distractor())
-}  # fmt: skip
+    for method in (
+        Original(),
+        Renumber(),
+        Rename(),
+        Backward(),
+        Rephrase(),
+        Resolve(),
+        LLMBackward(),
+        Harder(),
+        Distractor(),
+    )
+}
 ORIGINAL = REGISTRY["original"]
 GENERATORS = ("symbolic", "llm")  # the values of --generator: engines with a default mix
 
@@ -31,9 +40,21 @@ def mixable() -> tuple[str, ...]:
 
 
 def default_mix(engine: str) -> dict[str, float]:
-    return {name: method.default_share for name, method in REGISTRY.items()
-            if method.engine == engine and method.default_share}  # fmt: skip
+    return {
+        name: method.default_share
+        for name, method in REGISTRY.items()
+        if method.engine == engine and method.default_share
+    }
 
 
-__all__ = ["GENERATORS", "ORIGINAL", "REGISTRY", "GenerationMethod", "LLMMethod", "SymbolicMethod", "default_mix",
-           "mixable", "names"]  # fmt: skip
+__all__ = [
+    "GENERATORS",
+    "ORIGINAL",
+    "REGISTRY",
+    "GenerationMethod",
+    "LLMMethod",
+    "SymbolicMethod",
+    "default_mix",
+    "mixable",
+    "names",
+]

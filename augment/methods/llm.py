@@ -71,7 +71,9 @@ class Resolve(LLMMethod):
         """The chosen solution is the row itself, so one lucky sample of k that reaches the gold is not trusted:
         SmolLM2-135M wrote "8 + 8 = 16 ... #### 16" for a problem whose answer is 16 by another computation."""
         gold, votes, _, _ = super().target(answers, row, min_votes, min_share)
-        if votes and (votes < min_votes or votes / max(len(answers), 1) < min_share):  # none: no-solution-reaches-target
+        if votes and (
+            votes < min_votes or votes / max(len(answers), 1) < min_share
+        ):  # none: no-solution-reaches-target
             return gold, votes, "llm:weak-vote", f"target {format_number(gold)}, votes {votes}/{len(answers)}"
         return gold, votes, None, None
 
@@ -133,8 +135,13 @@ class Distractor(LLMMethod):
 
 def hideable_numbers(question: str, gold: Fraction) -> list[Fraction]:
     """Numbers a backward question may hide: whole, above 1, and not the answer itself."""
-    return sorted({m.value for m in find_numbers(question)
-                   if not m.fraction and m.value > 1 and m.value.denominator == 1 and m.value != gold})  # fmt: skip
+    return sorted(
+        {
+            m.value
+            for m in find_numbers(question)
+            if not m.fraction and m.value > 1 and m.value.denominator == 1 and m.value != gold
+        }
+    )
 
 
 def _strong_vote(evidence: dict, policy) -> bool:

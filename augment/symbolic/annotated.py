@@ -36,9 +36,12 @@ def to_annotated(template: Template) -> tuple[str, str]:
     init = [f"- {'' if name.startswith('name') else '$'}{name} = {domain}" for name, domain in template.init.items()]
     conditions = [f"- {condition}" for condition in template.conditions]
     question = (
-        f"{template.question}\n\n#init:\n" + "\n".join(init) + "\n\n#conditions:\n" + "\n".join(conditions)
+        f"{template.question}\n\n#init:\n"
+        + "\n".join(init)
+        + "\n\n#conditions:\n"
+        + "\n".join(conditions)
         + f"\n\n#answer: {template.answer_expr}"
-    )  # fmt: skip
+    )
     return question, template.answer
 
 

@@ -105,8 +105,13 @@ class CompiledTemplate:
             self.numbers[name] = NumberVar(name, _parse_default(defaults[name]), defaults[name], values, values.array())
         self.question_parts = self._split(template.question, styled=True)
         self.answer_parts = self._split(template.answer, styled=False)
-        slot_exprs = list(dict.fromkeys(p.expr for p in self.question_parts + self.answer_parts
-                                        if isinstance(p, Slot) and p.expr not in self.names))  # fmt: skip
+        slot_exprs = list(
+            dict.fromkeys(
+                p.expr
+                for p in self.question_parts + self.answer_parts
+                if isinstance(p, Slot) and p.expr not in self.names
+            )
+        )
         self.program = Program(template.conditions + slot_exprs + [template.answer_expr])
         self._conditions = range(len(template.conditions))
         self._slot_index = {expr: len(template.conditions) + i for i, expr in enumerate(slot_exprs)}
@@ -256,7 +261,9 @@ def _domain(domain: str) -> Domain:
     if match and match.group(1) is not None:
         items = [v.strip() for v in match.group(1).split(",") if v.strip()]
         if len(items) > MAX_DOMAIN or any(len(v) > MAX_NUMBER_CHARS for v in items):
-            raise TemplateFormatError(f"sample() list longer than {MAX_DOMAIN} or with a number over {MAX_NUMBER_CHARS} characters")
+            raise TemplateFormatError(
+                f"sample() list longer than {MAX_DOMAIN} or with a number over {MAX_NUMBER_CHARS} characters"
+            )
         values = [parse_plain_number(v) for v in items]
         if values and all(v is not None for v in values):
             return Domain(values[0], Fraction(0), len(values), tuple(values))

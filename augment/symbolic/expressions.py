@@ -23,16 +23,32 @@ import numpy as np
 from filters.arith import ExpressionError, literal_value
 
 _BINARY = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
-}  # fmt: skip
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
 _COMPARE = {
-    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
-    ast.Eq: operator.eq, ast.NotEq: operator.ne,
-}  # fmt: skip
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
 FUNCTIONS = ("is_int", "int", "round", "abs", "min", "max", "divides")
-_ARITY = {"is_int": (1, 1), "int": (1, 1), "abs": (1, 1), "round": (1, 2), "divides": (2, 2), "min": (1, 16),
-          "max": (1, 16)}  # fmt: skip
+_ARITY = {
+    "is_int": (1, 1),
+    "int": (1, 1),
+    "abs": (1, 1),
+    "round": (1, 2),
+    "divides": (2, 2),
+    "min": (1, 16),
+    "max": (1, 16),
+}
 _TOLERANCE = 1e-9
 MAX_EXPRESSION_CHARS = 2000  # derived templates stay under 250
 MAX_DEPTH = 60  # AST levels; derived templates stay under 20
@@ -57,9 +73,20 @@ def compile_expression(text: str) -> ast.expr:
     for node in ast.walk(tree):
         allowed = isinstance(
             node,
-            (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Name, ast.Load, ast.operator, ast.unaryop,
-             ast.cmpop, ast.boolop, ast.Call),
-        )  # fmt: skip
+            (
+                ast.BinOp,
+                ast.UnaryOp,
+                ast.Compare,
+                ast.BoolOp,
+                ast.Name,
+                ast.Load,
+                ast.operator,
+                ast.unaryop,
+                ast.cmpop,
+                ast.boolop,
+                ast.Call,
+            ),
+        )
         if isinstance(node, ast.Constant):
             allowed = type(node.value) in (int, float)
         if isinstance(node, ast.BinOp):
@@ -100,7 +127,9 @@ def _check_call(node: ast.Call) -> None:
         raise ExpressionError(f"{name}() takes {low}..{high} arguments, got {len(node.args)}")
     if name == "round" and len(node.args) == 2:
         places = node.args[1]
-        if not (isinstance(places, ast.Constant) and type(places.value) is int and 0 <= places.value <= MAX_ROUND_PLACES):
+        if not (
+            isinstance(places, ast.Constant) and type(places.value) is int and 0 <= places.value <= MAX_ROUND_PLACES
+        ):
             raise ExpressionError(f"round() places must be a whole number from 0 to {MAX_ROUND_PLACES}")
 
 
@@ -132,8 +161,12 @@ class Program:
         elif isinstance(node, ast.BinOp):
             key = ("binary", type(node.op), self._add(node.left), self._add(node.right))
         elif isinstance(node, ast.Compare):
-            key = ("compare", tuple(type(op) for op in node.ops), self._add(node.left),
-                   *(self._add(c) for c in node.comparators))  # fmt: skip
+            key = (
+                "compare",
+                tuple(type(op) for op in node.ops),
+                self._add(node.left),
+                *(self._add(c) for c in node.comparators),
+            )
         elif isinstance(node, ast.BoolOp):
             key = ("bool", type(node.op), *(self._add(v) for v in node.values))
         else:  # ast.Call, validated by compile_expression

@@ -94,7 +94,8 @@ def compile_records(records: list[dict], rows: set[int], excluded: dict[int, str
         else:
             try:
                 templates.compiled[index] = CompiledTemplate(
-                    parse_annotated(record["question_annotated"], record["answer_annotated"]))
+                    parse_annotated(record["question_annotated"], record["answer_annotated"])
+                )
             except (TemplateFormatError, ExpressionError, KeyError) as exc:  # counted: a file may be hand-edited
                 templates.skipped[index] = f"compile-error: {str(exc)[:40]}"
     return templates
@@ -156,8 +157,13 @@ def cached_records(frame: pl.DataFrame) -> Path | None:
 class SymbolicGenerator:
     """Variants of templated sources by the registered symbolic methods, and the sources themselves."""
 
-    def __init__(self, templates: dict[int, CompiledTemplate], seed: int, max_per_source: int,
-                 originals: dict[int, tuple[str, str]] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        templates: dict[int, CompiledTemplate],
+        seed: int,
+        max_per_source: int,
+        originals: dict[int, tuple[str, str]] | None = None,
+    ):
         self.templates, self.seed, self.max_per_source = templates, seed, max_per_source
         self.originals = originals or {}  # source rows for `--include-original`
         self._pools: dict[int, list[dict[str, Fraction]]] = {}
@@ -179,9 +185,16 @@ class SymbolicGenerator:
         if method.engine == "dataset":
             question, answer = self.originals[source_index]
             final = check_solution(answer, question).final
-            return Candidate(name, source_index, seed, question, answer, "" if final is None else format_number(final),
-                             verification=verification(method.evidence_kind, []),
-                             generator={"engine": "dataset", "model": None, "params": "{}"})  # fmt: skip
+            return Candidate(
+                name,
+                source_index,
+                seed,
+                question,
+                answer,
+                "" if final is None else format_number(final),
+                verification=verification(method.evidence_kind, []),
+                generator={"engine": "dataset", "model": None, "params": "{}"},
+            )
         template = self.templates.get(source_index)
         if template is None:
             return Candidate.failed(name, source_index, seed, "symbolic:no-template")
@@ -196,5 +209,14 @@ class SymbolicGenerator:
         except VariantSkip as skip:
             return Candidate.failed(name, source_index, seed, skip.reason)
         generator = {"engine": ENGINE, "model": None, "params": json.dumps(made.params, sort_keys=True)}
-        return Candidate(name, source_index, seed, made.question, made.answer, format_number(made.final),
-                         verification=verification(method.evidence_kind, []), generator=generator, stale=made.stale)
+        return Candidate(
+            name,
+            source_index,
+            seed,
+            made.question,
+            made.answer,
+            format_number(made.final),
+            verification=verification(method.evidence_kind, []),
+            generator=generator,
+            stale=made.stale,
+        )

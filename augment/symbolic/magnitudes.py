@@ -25,18 +25,26 @@ _KINDS = [
     ("person height (inches)", r"^\s*inch(?:es)?\b[^.]{0,12}\btall", None, 84, None),
     ("person height (cm)", r"^\s*(?:cm|centimet(?:er|re)s?)\b[^.]{0,12}\btall", None, 215, None),
     ("temperature", r"^\s*(?:°|degrees?)", None, 110, Fraction(1, 4)),
-    ("speed", r"^\s*(?:mph|miles? (?:per|an|a) hour|km/h|kph|kilomet(?:er|re)s? (?:per|an|a) hour)", None, 90,
-     Fraction(1, 2)),
+    (
+        "speed",
+        r"^\s*(?:mph|miles? (?:per|an|a) hour|km/h|kph|kilomet(?:er|re)s? (?:per|an|a) hour)",
+        None,
+        90,
+        Fraction(1, 2),
+    ),
     ("goals per game", r"^\s*(?:goals?|touchdowns?|home runs?)\b", None, 9, None),
     ("hours in a day", r"^\s*hours? (?:a|per|each|every) day", None, 24, None),
     ("minutes in an hour", r"^\s*minutes? (?:an|per|each|every) hour", None, 60, None),
     ("days in a week", r"^\s*days? (?:a|per|each|every) week", None, 7, None),
-]  # fmt: skip
-_COMPILED = [(kind, re.compile(after, re.IGNORECASE), re.compile(before, re.IGNORECASE) if before else None, cap, band)
-             for kind, after, before, cap, band in _KINDS]  # fmt: skip
+]
+_COMPILED = [
+    (kind, re.compile(after, re.IGNORECASE), re.compile(before, re.IGNORECASE) if before else None, cap, band)
+    for kind, after, before, cap, band in _KINDS
+]
 _BILL_RE = re.compile(r"^(?:\s*,?\s*(?:and|or)?\s*\$\d+)*[\s-]*(?:dollars?)?[\s-]*bills?\b", re.IGNORECASE)
-_BODY_PART_RE = re.compile(r"^[\s-]*(?:hands?|eyes?|ears?|legs?|arms?|wings?|fingers?|toes?|paws?|tails?|wheels?)\b",
-                           re.IGNORECASE)  # fmt: skip
+_BODY_PART_RE = re.compile(
+    r"^[\s-]*(?:hands?|eyes?|ears?|legs?|arms?|wings?|fingers?|toes?|paws?|tails?|wheels?)\b", re.IGNORECASE
+)
 MAX_BODY_PARTS = 10  # per creature or vehicle; a larger count is a total the story may change
 _RANGE_RE = re.compile(r"^range\(([-\d./]+), ([-\d./]+)(?:, ([\d./]+))?\)$")
 
@@ -44,8 +52,9 @@ BANDS = (
     "Each stated number varies within half to twice its original value, keeping its roundness and decimals; "
     "percentages stay within 0..100; bills take $1, 5, 10, 20, 50 or 100; body parts per creature or "
     "wheel counts per vehicle stay as stated; caps where the original is within them: "
-    + ", ".join(f"{kind} <= {cap}" + (f" (band +-{float(band):.0%})" if band else "")
-                for kind, _, _, cap, band in _KINDS)
+    + ", ".join(
+        f"{kind} <= {cap}" + (f" (band +-{float(band):.0%})" if band else "") for kind, _, _, cap, band in _KINDS
+    )
     + "."
 )
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-FEMALE = tuple("""
+FEMALE = tuple(
+    """
 Abby Abigail Ada Addison Alice Alicia Alyssa Amanda Amber Amelia Amy Ana Andrea Angela Anna Anne Annie Ariana
 Ashley Aubrey Audrey Ava Barbara Beatrice Becky Bella Beth Betty Bonnie Brenda Brianna Brittany Brooke Camila Carla
 Carmen Carol Caroline Carrie Cassandra Catherine Charlotte Chelsea Chloe Christina Cindy Claire Clara Claudia Colleen
@@ -24,8 +25,10 @@ Miranda Molly Monica Nadia Nancy Naomi Natalie Natalia Nicole Nina Nora Olivia P
 Penelope Phoebe Priya Rachel Rebecca Regina Rita Rosa Ruby Ruth Sabrina Sally Samantha Sandra Sara Sarah Scarlett
 Shannon Sharon Sheila Sofia Sophia Sophie Stella Stephanie Susan Sylvia Talia Tamara Tanya Tara Teresa Tiffany
 Tina Tracy Valerie Vanessa Veronica Victoria Violet Vivian Wendy Yasmin Yolanda Zoe
-""".split())
-MALE = tuple("""
+""".split()
+)
+MALE = tuple(
+    """
 Aaron Adam Adrian Aiden Alan Albert Alex Alexander Andrew Andy Anthony Arthur Austin Ben Benjamin Bernard Bob
 Bobby Brad Brandon Brent Brian Bruce Bryan Caleb Calvin Carl Carlos Charles Chris Christian Christopher Colin Connor
 Craig Daniel Darius David Dean Dennis Derek Diego Dominic Donald Douglas Dylan Eddie Edward Eli Elijah Eric Ethan
@@ -36,7 +39,8 @@ Malik Manuel Marco Marcus Mario Martin Mason Matt Matthew Michael Mike Miguel Na
 Oscar Owen Patrick Paul Pedro Peter Phil Philip Rafael Ralph Randy Raymond Ricardo Richard Rick Robert Roger Ron
 Ronald Roy Russell Ryan Samuel Scott Sean Sebastian Simon Stan Stephen Steve Steven Ted Theo Thomas Tim Timothy Toby
 Todd Tom Tommy Tony Travis Trevor Tyler Victor Vincent Walter Wayne Wesley William Xavier Zach Zachary
-""".split())
+""".split()
+)
 NEUTRAL = tuple("Jordan Taylor Casey Jamie Alexis Riley Morgan Quinn Avery Cameron Dakota Skyler Rowan Sasha".split())
 GROUPS = {"female": FEMALE, "male": MALE, "neutral": NEUTRAL}
 GENDER = {name: group for group, names in GROUPS.items() for name in names}

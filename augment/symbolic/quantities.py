@@ -74,26 +74,41 @@ UNIT_CAPS = [
     (re.compile(r"^\s*(?:days?)\b", re.I), re.compile(r"\bmonth", re.I), 30),
 ]
 _ORDINAL_RE = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
-_ORDINAL_WORDS = {"third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
-                  "tenth": 10, "eleventh": 11, "twelfth": 12}  # fmt: skip
+_ORDINAL_WORDS = {
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+}
 # An ordinal word counts only as a position ("the sixth round"), never as a fraction ("a sixth of").
 _ORDINAL_WORD_RE = re.compile(
-    rf"\b(?:the|his|her|their|its|my|our|your)\s+(second|{'|'.join(_ORDINAL_WORDS)})\b(?!\s+of\b)", re.IGNORECASE)
+    rf"\b(?:the|his|her|their|its|my|our|your)\s+(second|{'|'.join(_ORDINAL_WORDS)})\b(?!\s+of\b)", re.IGNORECASE
+)
 # Numbers fixed by a phrase: "the top 10", "5 hands per person" (a body's parts are not a count to vary),
 # and the count of a list the question spells out.
 _FIXED_BEFORE_RE = re.compile(r"\b(?:top|these|those)\s*$", re.IGNORECASE)  # "these 3 scores": counts what was listed
 _FIXED_AFTER_RE = re.compile(
     r"^\s+(?:hands?|arms?|legs?|eyes?|ears?|feet|wings?|heads?|fingers?|toes?)\s+(?:per|each|a|an|on)\b"
     r"|^(?:\s+[a-z-]+){1,4}\s*:\s*[\w -]+(?:,\s*[\w -]+)+",  # "4 species of trees: oak, pine, ...": a listed count
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # People a question implies without a number ("his date", "her mom, dad, grandma"): a solution counts
 # them. A relative named right after ("her husband, Randy") is one of the named people instead.
-_RELATIVE = (r"(?:mom|mum|mother|dad|father|grandma|grandmother|grandpa|grandfather|brother|sister|wife|husband|"
-             r"son|daughter|aunt|uncle|cousin|date|boyfriend|girlfriend|fianc[eé]e?|nephew|niece|roommate)\b(?!s\b|')")
+_RELATIVE = (
+    r"(?:mom|mum|mother|dad|father|grandma|grandmother|grandpa|grandfather|brother|sister|wife|husband|"
+    r"son|daughter|aunt|uncle|cousin|date|boyfriend|girlfriend|fianc[eé]e?|nephew|niece|roommate)\b(?!s\b|')"
+)
 _POSSESSIVE = r"(?:his|her|my|their|your|our)\s+"
 _RELATIVES_RE = re.compile(
     rf"\b{_POSSESSIVE}{_RELATIVE}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)(?:{_POSSESSIVE})?{_RELATIVE})*+(?!\s*,\s*(?-i:[A-Z]))",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _RELATIVE_RE = re.compile(_RELATIVE, re.IGNORECASE)
 _PARENTS_RE = re.compile(rf"\b{_POSSESSIVE}(?:grand)?parents\b", re.IGNORECASE)  # two people, three with the child
 # A list of three or more things ("oranges, apples and watermelons"): a solution may count it.
@@ -131,15 +146,34 @@ def question_quantities(question: str) -> list[Quantity]:
         start, end = mention.number_span
         number = question[start:end]
         clock_or_ratio = question[start - 1 : start] == ":" or re.match(r":\d", question[end : end + 2])
-        year = (mention.value.denominator == 1 and 1900 <= mention.value <= 2100 and not mention.money
-                and _YEAR_CONTEXT_RE.search(question[max(0, start - 8) : start]))
-        fixed = bool(mention.fraction or mention.value in (0, 1) or mention.value < 0 or clock_or_ratio or year
-                     or _fixed_by_phrase(question, start, end))
+        year = (
+            mention.value.denominator == 1
+            and 1900 <= mention.value <= 2100
+            and not mention.money
+            and _YEAR_CONTEXT_RE.search(question[max(0, start - 8) : start])
+        )
+        fixed = bool(
+            mention.fraction
+            or mention.value in (0, 1)
+            or mention.value < 0
+            or clock_or_ratio
+            or year
+            or _fixed_by_phrase(question, start, end)
+        )
         cents = bool(re.match(r"\s*cents?\b", question[end:]))
         found.append(
-            Quantity(start, end, mention.value, number, not fixed, mention.money, mention.percent, cents=cents,
-                     cap=_unit_cap(question, end))
-        )  # fmt: skip
+            Quantity(
+                start,
+                end,
+                mention.value,
+                number,
+                not fixed,
+                mention.money,
+                mention.percent,
+                cents=cents,
+                cap=_unit_cap(question, end),
+            )
+        )
     for match in NUMBER_WORDS_RE.finditer(question):
         value = parse_number_words(match.group(0))
         if value is None:
@@ -149,18 +183,26 @@ def question_quantities(question: str) -> list[Quantity]:
         text = match.group(0) if denominator is None else f"{match.group(0)}/{denominator}"
         after = question[match.end() : match.end() + 10]
         phrase = _fixed_by_phrase(question, match.start(), match.end())
-        found.append(Quantity(match.start(), match.end(), F(value), text,
-                              value not in (0, 1) and denominator is None and not phrase,
-                              percent=bool(re.match(r"\s*(?:%|percent)", after)),
-                              cents=bool(re.match(r"\s*cents?\b", after)), word=True,
-                              cap=_unit_cap(question, match.end())))  # fmt: skip
+        found.append(
+            Quantity(
+                match.start(),
+                match.end(),
+                F(value),
+                text,
+                value not in (0, 1) and denominator is None and not phrase,
+                percent=bool(re.match(r"\s*(?:%|percent)", after)),
+                cents=bool(re.match(r"\s*cents?\b", after)),
+                word=True,
+                cap=_unit_cap(question, match.end()),
+            )
+        )
     for match in _ORDINAL_RE.finditer(question):  # "his 15th birthday": a stated value, not a variable
         found.append(Quantity(match.start(1), match.end(1), F(int(match.group(1))), match.group(1), False))
     return sorted(found, key=lambda q: q.start)
 
 
 def _fixed_by_phrase(question: str, start: int, end: int) -> bool:
-    """"the top 10", "these 3 scores", "5 hands per person", "4 species of trees: oak, ...": the words fix it."""
+    """ "the top 10", "these 3 scores", "5 hands per person", "4 species of trees: oak, ...": the words fix it."""
     return bool(_FIXED_BEFORE_RE.search(question[max(0, start - 7) : start]) or _FIXED_AFTER_RE.match(question[end:]))
 
 
@@ -170,8 +212,17 @@ def ordinal_values(question: str) -> frozenset[Fraction]:
     return frozenset(F(v) for v in words | {int(m.group(1)) for m in _ORDINAL_RE.finditer(question)})
 
 
-_FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "quarter": 4, "fourth": 4, "fifth": 5, "sixth": 6,
-                   "eighth": 8, "tenth": 10}  # fmt: skip
+_FRACTION_WORDS = {
+    "half": 2,
+    "halves": 2,
+    "third": 3,
+    "quarter": 4,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "eighth": 8,
+    "tenth": 10,
+}
 
 
 def _fraction_word_denominator(after: str) -> int | None:
@@ -232,31 +283,43 @@ def companions(question: str) -> frozenset[Fraction]:
 
 
 def offset_halves(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
-    """"15 minutes late" where 30 minutes are stated: 15 and 30 - 15 coincide, so both stay fixed."""
+    """ "15 minutes late" where 30 minutes are stated: 15 and 30 - 15 coincide, so both stay fixed."""
     values = {q.value for q in stated}
-    return frozenset(v for q in stated if 2 * q.value in values and _OFFSET_RE.match(question[q.end :])
-                     for v in (q.value, 2 * q.value))  # fmt: skip
+    return frozenset(
+        v
+        for q in stated
+        if 2 * q.value in values and _OFFSET_RE.match(question[q.end :])
+        for v in (q.value, 2 * q.value)
+    )
 
 
 def discount_halves(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
-    """"50% off" (or "50% fewer") leaves 50%: a solution may multiply by either, so that 50 stays 50."""
+    """ "50% off" (or "50% fewer") leaves 50%: a solution may multiply by either, so that 50 stays 50."""
     return frozenset(q.value for q in stated if q.percent and q.value == 50 and _DISCOUNT_RE.match(question[q.end :]))
 
 
 def repeated_totals(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
-    """"$5 a week for 4 weeks ... for the next 4 weeks ... for the next 4 weeks ... over 12 weeks": a total
+    """ "$5 a week for 4 weeks ... for the next 4 weeks ... for the next 4 weeks ... over 12 weeks": a total
     of k equal periods in the same unit may be read as k times the period, so both stay fixed."""
     units = Counter((q.value, unit) for q in stated if (unit := _unit(question, q)))
-    return frozenset(v for (value, unit), count in units.items() if count > 1
-                     and (value * count, unit) in units for v in (value, value * count))  # fmt: skip
+    return frozenset(
+        v
+        for (value, unit), count in units.items()
+        if count > 1 and (value * count, unit) in units
+        for v in (value, value * count)
+    )
 
 
 def unit_ratios(question: str, stated: list[Quantity]) -> dict[Fraction, frozenset[Fraction]]:
-    """"every three days ... 6 days" makes 2: a solution may write that 2 as a constant, so the two
+    """ "every three days ... 6 days" makes 2: a solution may write that 2 as a constant, so the two
     numbers that make it stay fixed where it does. Ratio -> the numbers that make it."""
     measured = [(q.value, unit) for q in stated if q.value > 0 and (unit := _unit(question, q))]
-    return {a / b: frozenset((a, b)) for a, unit in measured for b, other in measured
-            if unit == other and a > b and (a / b).denominator == 1}  # fmt: skip
+    return {
+        a / b: frozenset((a, b))
+        for a, unit in measured
+        for b, other in measured
+        if unit == other and a > b and (a / b).denominator == 1
+    }
 
 
 def _unit(question: str, quantity: Quantity) -> str | None:
@@ -298,11 +361,28 @@ _NOT_NOUNS = frozenset(
     "a an the and or of to in on at for from by with as is are was were be been will would can could than then so"
     " if that this these those it its each per every more less fewer times time other others total left over out"
     " x minus plus divided multiplied equals equal all altogether only about just into which who after before"
-    " now still already because since while when but he she they we you i his her their our my off".split())
+    " now still already because since while when but he she they we you i his her their our my off".split()
+)
 _WORD_RE = re.compile(r"[a-z]+(?:'s)?")
-_UNIT_ALIASES = {"dollar": "$", "buck": "$", "hr": "hour", "min": "minute", "sec": "second", "ft": "foot",
-                 "feet": "foot", "l": "liter", "litre": "liter", "lb": "pound", "oz": "ounce", "kg": "kilogram",
-                 "km": "kilometer", "m": "meter", "mi": "mile", "yd": "yard", "cm": "centimeter"}
+_UNIT_ALIASES = {
+    "dollar": "$",
+    "buck": "$",
+    "hr": "hour",
+    "min": "minute",
+    "sec": "second",
+    "ft": "foot",
+    "feet": "foot",
+    "l": "liter",
+    "litre": "liter",
+    "lb": "pound",
+    "oz": "ounce",
+    "kg": "kilogram",
+    "km": "kilometer",
+    "m": "meter",
+    "mi": "mile",
+    "yd": "yard",
+    "cm": "centimeter",
+}
 
 
 def noun_after(text: str, end: int, start: int | None = None) -> frozenset[str] | None:

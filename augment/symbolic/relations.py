@@ -34,8 +34,9 @@ KINDS = ("order", "part-of-whole", "percentage", "scale")
 SCALE = 8
 
 
-def relation_conditions(steps: list[tuple[str, Fraction]], values: dict[str, Fraction],
-                        percents: frozenset[str] = frozenset()) -> list[str]:  # fmt: skip
+def relation_conditions(
+    steps: list[tuple[str, Fraction]], values: dict[str, Fraction], percents: frozenset[str] = frozenset()
+) -> list[str]:
     """Conditions keeping the relations of the original: `steps` are (expression over variables, its
     value in the original), `values` each variable's original value, `percents` the variables stated
     as percentages (or cents)."""
@@ -90,9 +91,12 @@ def _keep_order(conditions: dict, left: str, right: str, values: dict[str, Fract
 
 
 def _is_percentage(tree: ast.expr) -> bool:
-    return any(isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div))
-               and any(isinstance(side, ast.Constant) and side.value == 100 for side in (node.left, node.right))
-               for node in ast.walk(tree))  # fmt: skip
+    return any(
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, (ast.Mult, ast.Div))
+        and any(isinstance(side, ast.Constant) and side.value == 100 for side in (node.left, node.right))
+        for node in ast.walk(tree)
+    )
 
 
 def _value(expr: str, known: dict[str, Fraction]) -> Fraction | None:

@@ -14,9 +14,11 @@ from augment.symbolic.names import GENDER
 from filters.numbers import NUMBER_WORDS_RE
 
 _VOWEL_WORDS = ("eight", "eleven", "eighteen", "eighty")
-_NUMBER_WORD_START = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen" \
-                     r"|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety" \
-                     r"|hundred|thousand)"  # fmt: skip
+_NUMBER_WORD_START = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
+    r"|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+    r"|hundred|thousand)"
+)
 # "a"/"an" before a number written in digits or words.
 _ARTICLE_RE = re.compile(rf"\b([Aa]n?)(\s+)(\d[\d,]*(?:\.\d+)?|{_NUMBER_WORD_START}\w*)", re.IGNORECASE)
 _SENTENCE_START_RE = re.compile(rf"(^|[.!?]\s+|\n\s*)({_NUMBER_WORD_START}\b)")

@@ -69,7 +69,8 @@ _PROSE_FRACTION_RE = re.compile(r"(?<![\w./])(\d+)/(\d+)(?![\d/]|\.\d|\s*[-+*/x√
 # "two-thirds" is a fraction, but "four half dozen" and "two quarter-pounders" are counts.
 _FRACTION_WORD_RE = re.compile(
     r"[\s-]+(?:half|halves|thirds?|quarters?|fourths?|fifths?|sixths?|eighths?|tenths?)\b(?![\s-]*(?:dozen|pound))",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _SLOT_RE = re.compile(r"\{([^{}]+)\}")
 # A range of positions in the solution's prose ("Knives 5-9", "Weeks 3-4"), not a subtraction.
 _POSITION_RANGE_RE = re.compile(r"\b[A-Za-z]+\s+(\d+)\s*-\s*(\d+)\b(?!\s*[=*/+x-])(?!\.\d)")
@@ -110,8 +111,15 @@ def derive_template(question: str, answer: str) -> Template:
     constants = set(implied_constants(question, stated))
     hundredths = {q.value for q in quantities if q.percent or q.cents}
     # A part of a stated fraction ("the 5 of 1/5") may be read alone: a stated number equal to it is frozen.
-    resolver = Resolver(variables, cue_constants(question), constants, hundredths, question, percent_factors(stated),
-                        fraction_parts(stated))
+    resolver = Resolver(
+        variables,
+        cue_constants(question),
+        constants,
+        hundredths,
+        question,
+        percent_factors(stated),
+        fraction_parts(stated),
+    )
     resolver.fractions = {q.text for q in stated if "/" in q.text and not q.word}
     resolver.ratios = unit_ratios(question, stated)
     for quantity in stated:  # "2 business partners": what each stated number counts
@@ -121,8 +129,12 @@ def derive_template(question: str, answer: str) -> Template:
     resolver.frozen |= {name: value for value, name in variables.items() if {value, value + 1} & ordinals}
     # Numbers a cue makes from others ("himself and 3" = 4): frozen with them. Any sum, difference, product or
     # quotient of two stated numbers would freeze far more (each form alone costs 0.05-0.11 of the variable share).
-    coinciding = (companions(question) | offset_halves(question, stated) | repeated_totals(question, quantities)
-                  | discount_halves(question, quantities))
+    coinciding = (
+        companions(question)
+        | offset_halves(question, stated)
+        | repeated_totals(question, quantities)
+        | discount_halves(question, quantities)
+    )
     resolver.frozen |= {name: value for value, name in variables.items() if value in coinciding}
     if any(int(m.group(1)) < int(m.group(2)) for m in _POSITION_RANGE_RE.finditer(ANNOTATION_RE.sub(" ", answer))):
         raise TemplateSkip("position-range")  # "Knives 5-9 cost $3": positions the variant cannot follow
@@ -224,8 +236,9 @@ def _template_line(line: str, resolver: Resolver) -> str:
         if value is None or value < 2 or _FRACTION_WORD_RE.match(blanked, match.end()):
             continue
         try:
-            expr = resolver.resolve(Fraction(value), f"solution text {line.strip()[:50]!r}",
-                                    noun_after(blanked, match.end()))
+            expr = resolver.resolve(
+                Fraction(value), f"solution text {line.strip()[:50]!r}", noun_after(blanked, match.end())
+            )
         except TemplateSkip:  # a word nothing explains ("two ways to see it") is not a quantity
             continue
         if expr is not None:
@@ -284,15 +297,20 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
     edits, mapping, literal_slots = [], {}, []
     stated_fraction = set()  # "3/5*35" with "3/5" in the question: the 3 and the 5 are that fraction
     for i, (left, right) in enumerate(pairwise(tokens)):
-        if expression[left.end() : right.start()].strip() == "/" and \
-                f"{left.group(0)}/{right.group(0)}" in resolver.fractions:  # fmt: skip
+        if (
+            expression[left.end() : right.start()].strip() == "/"
+            and f"{left.group(0)}/{right.group(0)}" in resolver.fractions
+        ):
             stated_fraction |= {i, i + 1}
     for i, (node, token) in enumerate(zip(constants, tokens)):
         if i in stated_fraction:
             expr = None
         else:
-            expr = resolver.resolve(Fraction(token.group(0).replace(",", "")), f"step {expression.strip()!r}",
-                                    noun_after(expression, token.end(), token.start()))
+            expr = resolver.resolve(
+                Fraction(token.group(0).replace(",", "")),
+                f"step {expression.strip()!r}",
+                noun_after(expression, token.end(), token.start()),
+            )
         literal_slots.append(expr)
         replacement = ast.parse(expr, mode="eval").body if expr is not None else node
         if i in percents:
@@ -316,7 +334,7 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
 
 
 def _is_percent(expression: str, token: re.Match) -> bool:
-    """"20% * 120" is 0.2 * 120, but the 100% of "20/50 * 100%" converts to a percent and stays 100."""
+    """ "20% * 120" is 0.2 * 120, but the 100% of "20/50 * 100%" converts to a percent and stays 100."""
     if expression[token.end() : token.end() + 1] != "%":
         return False
     return not (token.group(0) == "100" and re.search(r"[*x√ó]\s*$", expression[: token.start()]))

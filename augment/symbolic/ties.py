@@ -86,8 +86,12 @@ class Resolver:
         variable = self.variables.get(value)
         mentions = self.nouns.get(value, [])
         fixed = self.fixed_nouns.get(value, [])
-        if not (variable and expr == variable and noun and mentions) or None in mentions or \
-                any(noun & m for m in mentions) or not any(m is None or noun & m for m in fixed):  # fmt: skip
+        if (
+            not (variable and expr == variable and noun and mentions)
+            or None in mentions
+            or any(noun & m for m in mentions)
+            or not any(m is None or noun & m for m in fixed)
+        ):
             return
         self.frozen[variable] = value
 
@@ -207,8 +211,10 @@ def repetitions(tree: ast.expr) -> set[int]:
 def _identical(left: str, right: str, original: dict[str, Fraction], frozen: set[str]) -> bool:
     """`left == right` at two shifts of every variable not in `frozen` (both hold at the original)."""
     for scale, offset in ((1, 1), (2, 3)):
-        values = {name: value if name in frozen else value * scale + offset + i
-                  for i, (name, value) in enumerate(sorted(original.items()))}  # fmt: skip
+        values = {
+            name: value if name in frozen else value * scale + offset + i
+            for i, (name, value) in enumerate(sorted(original.items()))
+        }
         try:
             if evaluate_exact(left, values) != evaluate_exact(right, values):
                 return False

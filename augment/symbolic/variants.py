@@ -96,8 +96,12 @@ def hideable(template: CompiledTemplate) -> list[str]:
     """The numbers X may stand for: stated exactly once and not part of another slot's expression.
     A number stated twice ("5 players ... 5 rounds") is two quantities the template ties, and
     hiding both would ask for two unknowns."""
-    in_expressions = {n for part in template.question_parts if not isinstance(part, str) and part.variable is None
-                      for n in _names(part.expr)}  # fmt: skip
+    in_expressions = {
+        n
+        for part in template.question_parts
+        if not isinstance(part, str) and part.variable is None
+        for n in _names(part.expr)
+    }
     stated = Counter(part.variable for part in template.question_parts if not isinstance(part, str))
     return [v for v in template.numbers if v not in in_expressions and stated[v] == 1]
 
@@ -136,17 +140,22 @@ def _backward_solution(template, sample, hidden, slope, intercept, final, x) -> 
     if divided:  # X/k + b = A  ->  X + kb = kA
         k = 1 / slope
         scaled, total = intercept * k, final * k
-        lines.append(f"Multiplying both sides by {n(k)}: X{_signed(scaled)} = {n(final)} * {n(k)} = "
-                     f"<<{n(final)}*{n(k)}={n(total)}>>{n(total)}.")  # fmt: skip
+        lines.append(
+            f"Multiplying both sides by {n(k)}: X{_signed(scaled)} = {n(final)} * {n(k)} = "
+            f"<<{n(final)}*{n(k)}={n(total)}>>{n(total)}."
+        )
         slope, intercept, final, term = Fraction(1), scaled, total, "X"
     rest = final - intercept
     if intercept:
         verb, amount, op = ("Subtracting", intercept, "-") if intercept > 0 else ("Adding", -intercept, "+")
-        lines.append(f"{verb} {n(amount)} {'from' if intercept > 0 else 'to'} both sides: {term} = "
-                     f"{n(final)} {op} {n(amount)} = <<{n(final)}{op}{n(amount)}={n(rest)}>>{n(rest)}.")  # fmt: skip
+        lines.append(
+            f"{verb} {n(amount)} {'from' if intercept > 0 else 'to'} both sides: {term} = "
+            f"{n(final)} {op} {n(amount)} = <<{n(final)}{op}{n(amount)}={n(rest)}>>{n(rest)}."
+        )
     if slope != 1:
-        lines.append(f"Dividing both sides by {n(slope)}: X = {n(rest)} / {n(slope)} = "
-                     f"<<{n(rest)}/{n(slope)}={n(x)}>>{n(x)}.")  # fmt: skip
+        lines.append(
+            f"Dividing both sides by {n(slope)}: X = {n(rest)} / {n(slope)} = <<{n(rest)}/{n(slope)}={n(x)}>>{n(x)}."
+        )
     lines.append(f"The value of X is {n(x)}.")
     lines.append(f"#### {n(x)}")
     return "\n".join(lines)
@@ -163,8 +172,11 @@ def _expression_with_x(template: CompiledTemplate, sample: Sample, hidden: str) 
         def visit_Name(self, node):
             if node.id == hidden:
                 return ast.Name("X", ast.Load())
-            return ast.Constant(float(sample.values[node.id]) if sample.values[node.id].denominator != 1
-                                else int(sample.values[node.id]))  # fmt: skip
+            return ast.Constant(
+                float(sample.values[node.id])
+                if sample.values[node.id].denominator != 1
+                else int(sample.values[node.id])
+            )
 
     text = ast.unparse(Fill().visit(ast.parse(template.template.answer_expr, mode="eval")))
     return text if len(text) <= 120 else None
