@@ -44,6 +44,7 @@ from augment.symbolic.quantities import (
     unit_ratios,
 )
 from augment.symbolic.relations import relation_conditions
+from augment.symbolic.structure import complementary_percents, group_counts, last_position
 from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused, repetitions
 from filters.arith import ExpressionError, evaluate_text
 from filters.calculator import (
@@ -126,6 +127,7 @@ def derive_template(question: str, answer: str) -> Template:
         counted = resolver.nouns if quantity.variable else resolver.fixed_nouns
         counted.setdefault(quantity.value, []).append(noun_after(question, quantity.end, quantity.start))
     ordinals = ordinal_values(question)  # "play 8 rounds ... in the sixth round": 5 and 6 stay
+    ordinals |= last_position(question, ordinals)
     resolver.frozen |= {name: value for value, name in variables.items() if {value, value + 1} & ordinals}
     # Numbers a cue makes from others ("himself and 3" = 4): frozen with them. Any sum, difference, product or
     # quotient of two stated numbers would freeze far more (each form alone costs 0.05-0.11 of the variable share).
@@ -134,6 +136,8 @@ def derive_template(question: str, answer: str) -> Template:
         | offset_halves(question, stated)
         | repeated_totals(question, quantities)
         | discount_halves(question, quantities)
+        | group_counts(question, stated)
+        | complementary_percents(stated)
     )
     resolver.frozen |= {name: value for value, name in variables.items() if value in coinciding}
     if any(int(m.group(1)) < int(m.group(2)) for m in _POSITION_RANGE_RE.finditer(ANNOTATION_RE.sub(" ", answer))):
@@ -153,6 +157,13 @@ def derive_template(question: str, answer: str) -> Template:
     ties = coincidences_of_unused(quantities, variables, read, used, resolver.frozen.keys())
     if ties:  # keep the coincidence the solution relies on, so both readings agree in every variant
         resolver.derived.update(ties)
+        substitute = resolver.substitution()
+        answer_text, used = _substituted(lines, substitute)
+    # A number only the prose repeats ("the two buses", "25 to 35 years") no arithmetic constrains: varied, it
+    # breaks the story it counts or orders, and the answer cannot show it, so it stays as written.
+    told_only = used - _computed_names(answer_text)
+    if told_only:
+        resolver.frozen |= {name: value for value, name in variables.items() if name in told_only}
         substitute = resolver.substitution()
         answer_text, used = _substituted(lines, substitute)
     template = Template(
@@ -347,6 +358,12 @@ def _slot(expr: str, written: str) -> str:
     if re.search(r"\.\d\d$", written) and not re.search(r"\.\d\d\d", written):
         return "{" + expr + ":.2f}"
     return "{" + expr + "}"
+
+
+def _computed_names(answer_text: str) -> set[str]:
+    """The variables the solution computes with: in its annotations and its final line."""
+    computing = [m.group(0) for m in ANNOTATION_RE.finditer(answer_text)] + FINAL_RE.findall(answer_text)
+    return {n for part in computing for m in _SLOT_RE.finditer(part) for n in names_in(m.group(1).rsplit(":", 1)[0])}
 
 
 def _rewrite_slot(content: str, substitute) -> str:

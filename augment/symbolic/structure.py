@@ -1,0 +1,63 @@
+"""Numbers the story's structure fixes, whatever a variant does to the others.
+
+- The size of a group it lists one by one: "Jorge, Matias and Carlos ... the three have", "the two islands",
+  "all 4 subjects". First stated as a group ("the", "these", "all", "both", "each of the" before it), such a
+  count stays fixed; where the same value is stated earlier of the same thing ("3 cups ... the 3 cups") it
+  refers back to that number and varies with it, as does one somebody owns ("all 6 of her balloons"). A group one larger than a number stated before it
+  ("4 quizzes ... the final ... the 5 quizzes") counts those and one more, so both stay fixed.
+- The last of named positions: "the first, second, third ... and the last round" makes 4 rounds.
+- Shares of one whole stated both ways: "pays 80%, leaving the remaining 20%".
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from augment.symbolic.quantities import Quantity, noun_after
+
+LARGEST_LISTED_GROUP = 12  # "each of the 16 students" is a class, not a list
+_GROUP_LEAD_RE = re.compile(
+    r"\b(?:the|these|those|all(?: of)?(?: the)?|both(?: of)?(?: the)?|each of the|every one of the)"
+    r"(?:\s+(?:first|last|next|past|previous|following))?\s*$",
+    re.IGNORECASE,
+)
+_POSSESSED_RE = re.compile(r"\s+of\s+(?:her|his|their|its|my|our|your)\b", re.IGNORECASE)  # "all 6 of her balloons"
+_LAST_POSITION_RE = re.compile(r"\b(?:the|his|her|their|its)\s+(?:last|final)\b", re.IGNORECASE)
+
+
+def group_counts(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """Values stated as the size of a listed group (not referring back), and a stated number one below one."""
+    earlier: dict[Fraction, list[frozenset[str] | None]] = {}  # value -> what each earlier statement counts
+    counts = set()
+    for quantity in sorted(stated, key=lambda q: q.start):
+        noun = noun_after(question, quantity.end, quantity.start)
+        refers_back = noun is not None and any(
+            noun & (other or frozenset()) for other in earlier.get(quantity.value, [])
+        )
+        if (
+            not refers_back
+            and quantity.value <= LARGEST_LISTED_GROUP
+            and quantity.value.denominator == 1
+            and not (quantity.money or quantity.percent)
+            and _GROUP_LEAD_RE.search(question[: quantity.start])
+            and not _POSSESSED_RE.match(question, quantity.end)
+        ):
+            counts.add(quantity.value)
+            if quantity.value - 1 in earlier:
+                counts.add(quantity.value - 1)
+        earlier.setdefault(quantity.value, []).append(noun)
+    return frozenset(counts)
+
+
+def last_position(question: str, ordinals: frozenset[Fraction]) -> frozenset[Fraction]:
+    """ "the first, second, third ... and the last round": the last is one past the named positions."""
+    if ordinals and _LAST_POSITION_RE.search(question):
+        return frozenset({max(ordinals) + 1})
+    return frozenset()
+
+
+def complementary_percents(stated: list[Quantity]) -> frozenset[Fraction]:
+    """Percents that make up 100 together: varying one alone would leave shares that no longer add up."""
+    percents = {q.value for q in stated if q.percent}
+    return frozenset(p for p in percents if 0 < p < 100 and 100 - p in percents)
