@@ -114,7 +114,7 @@ def test_concurrent_publishing_never_shares_a_version(tmp_path):
     script = textwrap.dedent(f"""
         import sys, time, pathlib
         sys.path.insert(0, {str(ROOT / "tests")!r})
-        from test_publish_and_push import release
+        from test_publish import release
         start = pathlib.Path({str(tmp_path / "go")!r})
         while not start.exists():
             time.sleep(0.01)
