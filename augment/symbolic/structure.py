@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from augment.symbolic.quantities import Quantity, noun_after
+from augment.symbolic.nouns import noun_after
+from augment.symbolic.quantities import Quantity
 
 LARGEST_LISTED_GROUP = 12  # "each of the 16 students" is a class, not a list
 _GROUP_LEAD_RE = re.compile(
