@@ -39,6 +39,7 @@ from augment.workspace import check_collision, post_proposal
 from dedup.index import DuplicateIndex
 from filters.calculator import check_solution
 from filters.label_errors import label_error
+from filters.vetting import vetting_flag
 
 
 class RunError(UserError):
@@ -215,11 +216,14 @@ def _finish_announcement(config, store, published: Path, run_id: str, log) -> Ru
 
 
 def _broken_sources(frame: pl.DataFrame) -> tuple[dict[int, str], StageStats]:
-    """Sources that must not seed variants: known label errors and solutions that contradict themselves."""
+    """Sources that must not seed variants: known label errors, sources a blind solver flagged, and solutions
+    that contradict themselves."""
     excluded = {}
     for index, question, answer in frame.select("source_index", "question", "answer").iter_rows():
         if label_error(question):
             excluded[index] = "source:label-error"
+        elif flagged := vetting_flag(question):
+            excluded[index] = f"source:{flagged['flag']}"
         elif check_solution(answer, question).code in ("calc:wrong-step", "calc:final-mismatch", "calc:bad-annotation"):
             excluded[index] = "source:broken-solution"
     stats = StageStats("sources", frame.height, frame.height - len(excluded), Counter(excluded.values()))
