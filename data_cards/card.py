@@ -168,6 +168,11 @@ def _verification(funnel: dict) -> str:
             "the `verification` column.",
             "",
             f"Dropped at verification: {_top(funnel.get(VERIFY))}.",
+            "",
+            "Source problems are vetted first. Known GSM8K train label errors, solutions that contradict their own "
+            "arithmetic, and problems an independent blind solver answered differently from their `####` line or "
+            "judged incoherent or implausible seed nothing (`filters/vetting.py`): re-execution cannot see a "
+            f"solution that computes the wrong thing correctly. Sources left out: {_top(funnel.get('sources'))}.",
         ]
     )
 
