@@ -100,3 +100,20 @@ def test_every_variable_a_question_states_enters_the_arithmetic_over_the_train_s
         if stated - set(NAME_RE.findall(computing)):
             loose.append(record["row"])
     assert len(shipped_records) > 5000 and not loose, loose[:10]
+
+
+def test_two_stated_numbers_of_one_thing_keep_their_order(train_rows):
+    """4712 (the audit of c3cead2 read "walking at 6 mph but running slower at 4 mph"): walking stays slower."""
+    for values, made in renumbered(train_rows[4712]):
+        assert values["n1"] < values["n4"], made.question
+
+
+def test_implied_twos_and_legs_are_not_the_stated_numbers_they_equal(train_rows):
+    """The audit of 3a13d73: 2207's "up and down" doubles the stairs, not "2 calories" (the variant kept
+    "* 3" for 3 calories); 2801's tarantulas have 8 legs, not "8 lions"."""
+    for values, made in renumbered(train_rows[2207]):
+        assert "burns 2 calories" in made.question
+        assert made.final == values["n2"] * 2 * values["n1"] * 2
+    for values, made in renumbered(train_rows[2801]):
+        assert "8 lions" in made.question
+        assert made.final == (values["n1"] - 4 * (values["n2"] + 8 + values["n4"])) / 8

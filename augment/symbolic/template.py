@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import combinations
 
 from augment.symbolic.expressions import names_in
 from augment.symbolic.limits import oversized
@@ -152,7 +153,7 @@ def derive_template(question: str, answer: str) -> Template:
         name = variables[quantity.value]
         if name in used and name not in template.init:
             template.init[name] = plausible_domain(question, quantity, domain_for(quantity))
-    template.conditions = _conditions(resolver, substitute, check.final)
+    template.conditions = _conditions(resolver, substitute, check.final, set(template.init))
     _slot_names(template)
     return template
 
@@ -237,7 +238,7 @@ def domain_for(quantity: Quantity) -> str:
     return f"range({low}, {high})" if step == 1 else f"range({low}, {high}, {step})"
 
 
-def _conditions(resolver: Resolver, substitute, final: Fraction) -> list[str]:
+def _conditions(resolver: Resolver, substitute, final: Fraction, defined: set[str]) -> list[str]:
     """Keep what the original relied on: each result's sign and integrality (or its decimals)."""
     if final.denominator != 1 or final < 0:
         raise TemplateSkip("final-not-whole")
@@ -261,7 +262,26 @@ def _conditions(resolver: Resolver, substitute, final: Fraction) -> list[str]:
     percents = frozenset(resolver.variables[v] for v in resolver.hundredths if v in resolver.variables)
     steps = [(substitute(s.expr), s.value) for s in resolver.steps]
     conditions |= dict.fromkeys(relation_conditions(steps, values, percents))
+    conditions |= dict.fromkeys(_stated_order(resolver, substitute, values, defined))
     return list(conditions)
+
+
+def _stated_order(resolver: Resolver, substitute, values: dict[str, Fraction], defined: set[str]) -> list[str]:
+    """Two stated numbers of one thing keep their order ("walks at 4 mph, runs at 6 mph"; the cheaper of two
+    prices): the story's words ("faster", "cheaper", "older") often rest on it where no step does."""
+    counted = {
+        resolver.variables[value]: frozenset().union(*(noun for noun in nouns if noun))
+        for value, nouns in resolver.nouns.items()
+        if value in resolver.variables
+    }
+    kept = []
+    for (a, a_counts), (b, b_counts) in combinations(sorted(counted.items()), 2):
+        if a_counts & b_counts and values[a] != values[b]:
+            low, high = (substitute(a), substitute(b)) if values[a] < values[b] else (substitute(b), substitute(a))
+            names = names_in(low) | names_in(high)
+            if low != high and names and names <= defined:
+                kept.append(f"{low} < {high}")
+    return kept
 
 
 def _slot_names(template: Template) -> None:
