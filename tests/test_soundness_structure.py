@@ -7,6 +7,7 @@ shipped templates."""
 import re
 from fractions import Fraction
 
+from augment.symbolic.magnitudes import time_budget
 from augment.symbolic.quantities import question_quantities
 from augment.symbolic.structure import complementary_percents, group_counts, last_position
 from filters.calculator import ANNOTATION_RE, FINAL_RE
@@ -117,3 +118,17 @@ def test_implied_twos_and_legs_are_not_the_stated_numbers_they_equal(train_rows)
     for values, made in renumbered(train_rows[2801]):
         assert "8 lions" in made.question
         assert made.final == (values["n1"] - 4 * (values["n2"] + 8 + values["n4"])) / 8
+
+
+def test_hours_counted_in_a_day_fit_in_the_day():
+    assert time_budget("He watches TV every day.", frozenset({"hour"}), Fraction(9)) == 24
+    assert time_budget("He watches TV every day.", frozenset({"hour"}), Fraction(30)) is None  # a longer total
+    assert time_budget("On Friday she reads for 3 hours a week.", frozenset({"hour"}), Fraction(20)) == 24
+    assert time_budget("She swims 4 nights a week.", frozenset({"night"}), Fraction(4)) == 7
+    assert time_budget("She swims every day.", frozenset({"lap"}), Fraction(4)) is None
+
+
+def test_a_days_hours_stay_within_the_day_over_the_train_split(shipped_records):
+    """3512: 2 hours of sports a day over 3 school days: the daily hours of a variant stay within 24."""
+    capped = [r for r in shipped_records if re.search(r"^- .* <= 24$", r["question_annotated"], re.MULTILINE)]
+    assert len(capped) > 20

@@ -22,7 +22,10 @@ F = Fraction
 # Word cues in the question -> constants a solution may use without them being written.
 # One alternation, one pass per question; no two entries match the same word.
 _CUE_TABLE = [
-    (r"twice|doubl\w*|two times|pairs?|couples?|hal(?:f|ves|ved)|both|round[- ]trips?|and (?:back|down|forth)", (2, F(1, 2))),
+    (
+        r"twice|doubl\w*|two times|pairs?|couples?|hal(?:f|ves|ved)|both|round[- ]trips?|and (?:back|down|forth)",
+        (2, F(1, 2)),
+    ),
     (r"tripl\w*|thrice|three times|thirds?", (3, F(1, 3))),
     (r"quarters?|fourths?|quadrupl\w*", (4, F(1, 4), 25)),
     (r"dozens?", (12,)),
@@ -248,7 +251,9 @@ def cue_constants(question: str) -> frozenset[Fraction]:
     values = set()
     lowered = question.lower()
     words = set(re.findall(r"(?<!-)\b[a-z]+\b(?!-)", lowered))  # "tic-tac-toe" has no toes
-    words |= {" ".join(pair) for pair in re.findall(r"\b(two|three|round|and)[- ](times|trips?|back|down|forth)\b", lowered)}
+    words |= {
+        " ".join(pair) for pair in re.findall(r"\b(two|three|round|and)[- ](times|trips?|back|down|forth)\b", lowered)
+    }
     if "%" in question:
         words.add("%")
     for word in words:

@@ -21,6 +21,7 @@ from filters.calculator import ANNOTATION_RE, find_prose_equations, prose_to_ari
 from filters.numbers import NUMBER_WORDS_RE, parse_number_words, parse_plain_number
 
 # Numbers in solution prose: glued units allowed ("7kg"); ordinals ("3rd") and clock times not.
+_ECHO_RE = re.compile(rf"\s*\$?{NUMBER}")
 _PROSE_NUMBER_RE = re.compile(rf"(?<![\w.:]){NUMBER}(?!(?:st|nd|rd|th)\b)(?![\d:]|\.\d|,\d{{3}})")
 _PROSE_FRACTION_RE = re.compile(r"(?<![\w./])(\d+)/(\d+)(?![\d/]|\.\d|\s*[-+*/x×=])")
 # "two-thirds" is a fraction, but "four half dozen" and "two quarter-pounders" are counts.
@@ -52,6 +53,9 @@ def template_line(line: str, resolver: Resolver) -> str:
         step_edits, literal_slots = _template_step(expr_start, expression, value_start, written, resolver)
         edits += step_edits
         slots_by_start[span[0]] = literal_slots + [resolver.steps[-1].expr]
+        echoed = _ECHO_RE.match(blanked, span[1])  # "<<5*5=25>>25 hours": what the result counts
+        if echoed and (counted := noun_after(blanked, echoed.end())):
+            resolver.result_nouns[resolver.steps[-1].expr] = counted
     covered = [span for span, *_ in steps]
     for eq, annotation in echoes:
         repeated = list(LITERAL_RE.finditer(eq.expression)) + [re.search(NUMBER, eq.value)]

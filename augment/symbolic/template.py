@@ -17,6 +17,7 @@ annotated format (see `annotated.py`).
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -24,7 +25,7 @@ from itertools import combinations
 
 from augment.symbolic.expressions import names_in
 from augment.symbolic.limits import oversized
-from augment.symbolic.magnitudes import plausible_domain
+from augment.symbolic.magnitudes import plausible_domain, time_budget
 from augment.symbolic.names import GENDER, find_names, name_pattern
 from augment.symbolic.nouns import noun_after
 from augment.symbolic.prose import readable_prose
@@ -254,6 +255,8 @@ def _conditions(resolver: Resolver, substitute, final: Fraction, defined: set[st
             raise TemplateSkip("zero-step")
         conditions[f"is_int({expr})" if places == 0 else f"is_int(({expr}) * {10 ** max(places, 2)})"] = None
         conditions[f"{expr} {'>' if step.value > 0 else '<'} 0"] = None
+        if _adds_up(expr) and (cap := time_budget(resolver.question, resolver.result_nouns.get(step.expr), step.value)):
+            conditions[f"{expr} <= {cap}"] = None  # a day's hours added up; a product scales by days or people
     for left, right in resolver.ties:
         left, right = substitute(left), substitute(right)
         if left != right and names_in(left) | names_in(right):
@@ -264,6 +267,11 @@ def _conditions(resolver: Resolver, substitute, final: Fraction, defined: set[st
     conditions |= dict.fromkeys(relation_conditions(steps, values, percents))
     conditions |= dict.fromkeys(_stated_order(resolver, substitute, values, defined))
     return list(conditions)
+
+
+def _adds_up(expr: str) -> bool:
+    node = ast.parse(expr, mode="eval").body
+    return isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
 
 
 def _stated_order(resolver: Resolver, substitute, values: dict[str, Fraction], defined: set[str]) -> list[str]:
