@@ -107,6 +107,10 @@ def run(
     embeddings: Annotated[str, typer.Option(help="contamination embeddings: auto, on, off")] = "auto",
     decontaminate: Annotated[bool, typer.Option(help="drop rows derived from GSM8K test")] = True,
     judge: Annotated[Optional[str], typer.Option(help="an LLM (vLLM model) that decides undecided test pairs")] = None,
+    solver_check: Annotated[
+        bool, typer.Option(help="the model (--model/--endpoint) re-solves each symbolic row; keep it on a majority")
+    ] = False,
+    solver_samples: Annotated[int, typer.Option(help="solver check: solutions sampled per symbolic row")] = 4,
     model: Annotated[Optional[str], typer.Option(help="LLM: model name or path (vLLM)")] = None,
     endpoint: Annotated[Optional[str], typer.Option(help="LLM: OpenAI-compatible URL[,URL...] instead of vLLM")] = None,
     tensor_parallel_size: Annotated[int, typer.Option(help="LLM: GPUs per model replica")] = 1,

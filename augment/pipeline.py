@@ -62,7 +62,7 @@ def run(
     if config.contamination.enabled:
         require_embeddings(config.contamination.embeddings)
         check_model(config.contamination.judge, endpoints=[])
-    if config.uses_llm:
+    if config.uses_model:
         check_model(config.llm.model, config.llm.endpoints)
     source = load_source(config.source)
     identity = dict(source.identity)
@@ -280,13 +280,13 @@ class _Tally:
     totals: dict[str, StageStats]
 
     @classmethod
-    def from_store(cls, store: RunStore) -> _Tally:
+    def from_store(cls, store: RunStore, config: RunConfig) -> _Tally:
         done = store.completed()
         tally = cls(
             0,
             len(done),
             store.task_range(done[-1])[1] if done else 0,
-            {name: StageStats(name) for name in (*TASK_STAGES, *chunk_stage_names())},
+            {name: StageStats(name) for name in (*TASK_STAGES, *chunk_stage_names(config))},
         )
         tally.kept = sum(store.load(k, "rows").height for k in done)
         tally.add_stats(stat for k in done for stat in store.stats(k))
@@ -324,7 +324,7 @@ def _run_chunks(work: ChunkWork, workers, store: RunStore, tasks: pl.DataFrame, 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    config, tally = work.config, _Tally.from_store(store)
+    config, tally = work.config, _Tally.from_store(store, work.config)
     stages = ", ".join(tally.totals)
     with Progress(
         TextColumn("[bold]{task.description}"),

