@@ -30,7 +30,7 @@ from augment.symbolic.generator import (
     read_records,
     write_records,
 )
-from augment.symbolic.variants import invertible
+from augment.symbolic.variants import invertible, renameable
 from augment.verification import VerifyPolicy, generate_then_verify
 from filters import embeddings
 
@@ -56,7 +56,7 @@ def _start(
     _STATE["policy"] = policy
     # checked here, in parallel; the decontaminate stage, after dedup, reads the verdicts
     _STATE["detector"] = make_detector(contamination.embeddings, train_questions) if contamination.enabled else None
-    named = sorted(i for i, t in templates.compiled.items() if t.names)
+    named = sorted(i for i, t in templates.compiled.items() if renameable(t))
     inverted = sorted(i for i, t in templates.compiled.items() if invertible(t))
     _STATE["info"] = (sorted(templates.compiled), named, templates.skipped, None if records_file else records, inverted)
 

@@ -21,6 +21,7 @@ from augment.llm.generator import LLMGenerator, clean_question, clean_solution, 
 from augment.plan import TASK_SCHEMA
 from augment.stages import apply_stage
 from augment.verification import VerifyPolicy, verify_stage
+from filters.vetting import vetting_flag
 
 pytestmark = pytest.mark.slow
 
@@ -374,17 +375,20 @@ def run_drops(out) -> pl.DataFrame:
     return pl.concat([pl.read_parquet(p) for p in sorted(out.glob("*/.runs/*/chunks/*/drops.parquet"))])
 
 
-def test_full_run_with_the_llm_generator(llm_run):
+def test_full_run_with_the_llm_generator(llm_run, train_rows):
     """The random-weight model writes nothing acceptable: every usable source is a task dropped with a
     reason, and the run ends in one line without a release or an announcement (--allow-fewer is no excuse)."""
     tmp_path, result = llm_run
     assert result.returncode == 1, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: nothing accepted: no row survived 398 planned tasks") and "llm:" in last
+    planned = re.match(r"error: nothing accepted: no row survived (\d+) planned tasks", last)
+    assert planned and "llm:" in last, last
     assert not list((tmp_path / "out").glob("*/v*"))
     drops = run_drops(tmp_path / "out")
-    assert drops.height == 398 and drops["reason"].null_count() == 0  # label errors among the 400 seed nothing
+    # the 2 known label errors among the 400, and the sources vetting flagged, seed nothing
+    vetted = sum(vetting_flag(row["question"]) is not None for row in train_rows[:400])
+    assert int(planned.group(1)) == drops.height == 398 - vetted and drops["reason"].null_count() == 0
 
 
 def test_dry_run_prints_the_first_prompt_of_each_method(small_source, tmp_path):

@@ -132,3 +132,18 @@ def test_a_days_hours_stay_within_the_day_over_the_train_split(shipped_records):
     """3512: 2 hours of sports a day over 3 school days: the daily hours of a variant stay within 24."""
     capped = [r for r in shipped_records if re.search(r"^- .* <= 24$", r["question_annotated"], re.MULTILINE)]
     assert len(capped) > 20
+
+
+def test_people_the_text_names_and_the_party_they_make(train_rows):
+    """The audit of 34c7e32: 5828 ("Clyde's four children": June, Patty, Josh and Henry) read "two children"
+    over four scores; 6219 (Theo and Tia "invited two of their friends": 4 people) tied the 4 people to the
+    snack bags' $4, so a $7 bag made 7 people."""
+    assert skip_reason(train_rows[5828]) == "coincidental-solution"  # the four fixed, 89 = 4 + 85 is left alone
+    for _, made in renumbered(train_rows[6219]):
+        assert "The snack bags are $4 each" in made.question and "$3 x 4" in made.answer
+
+
+def test_a_percent_left_is_read_as_the_percent_before_a_result_of_that_value(train_rows):
+    """344: "loses 60%" leaves .4; the 40 marbles before the sewer is a count that equals it only here (the
+    variant divided 48 by .48 and answered 100 where 120 is right)."""
+    assert skip_reason(train_rows[344]) == "no-variable-numbers"  # the 20 left makes the 40: frozen with it

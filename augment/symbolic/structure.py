@@ -7,6 +7,9 @@
   ("4 quizzes ... the final ... the 5 quizzes") counts those and one more, so both stay fixed.
 - The last of named positions: "the first, second, third ... and the last round" makes 4 rounds.
 - Shares of one whole stated both ways: "pays 80%, leaving the remaining 20%".
+- A count of people the text then names: "Clyde's four children ... June, Patty, Josh and Henry".
+And a size the wording implies: "Ben and Tia ... invited two of their friends" are 4 people, so a stated 4
+("4 bags of snacks") may be read as them (`party_sizes`, a constant like "a week": 7).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from augment.symbolic.names import find_names
 from augment.symbolic.nouns import noun_after
 from augment.symbolic.quantities import Quantity
 
@@ -22,6 +26,14 @@ _GROUP_LEAD_RE = re.compile(
     r"\b(?:the|these|those|all(?: of)?(?: the)?|both(?: of)?(?: the)?|each of the|every one of the)"
     r"(?:\s+(?:first|last|next|past|previous|following))?\s*$",
     re.IGNORECASE,
+)
+_PEOPLE = r"(?:children|kids|sons|daughters|friends|siblings|brothers|sisters|cousins|guests|grandchildren|students)"
+_PEOPLE_RE = re.compile(rf"\s+(?:[a-z]+\s+){{0,2}}?{_PEOPLE}\b")
+_COMPANIONS_RE = re.compile(rf"\s+(?:of\s+(?:his|her|their|our|my)\s+)?(?:[a-z]+\s+)?{_PEOPLE}\b")
+_OPENERS = frozenset(
+    "The A An If In On At After Before When While How What Which Who Each Every All Then So But And They He She "
+    "It We You I His Her Their Its This That These Those There One Two Three Four Five Six Seven Eight Nine Ten "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mr Mrs Ms Dr Together Finally First Later".split()
 )
 _POSSESSED_RE = re.compile(r"\s+of\s+(?:her|his|their|its|my|our|your)\b", re.IGNORECASE)  # "all 6 of her balloons"
 _LAST_POSITION_RE = re.compile(r"\b(?:the|his|her|their|its)\s+(?:last|final)\b", re.IGNORECASE)
@@ -62,3 +74,28 @@ def complementary_percents(stated: list[Quantity]) -> frozenset[Fraction]:
     """Percents that make up 100 together: varying one alone would leave shares that no longer add up."""
     percents = {q.value for q in stated if q.percent}
     return frozenset(p for p in percents if 0 < p < 100 and 100 - p in percents)
+
+
+def listed_people(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """A count of people that the names after it list one by one."""
+    return frozenset(
+        q.value
+        for q in stated
+        if 2 <= q.value <= LARGEST_LISTED_GROUP
+        and _PEOPLE_RE.match(question, q.end)
+        and len(_capitalised(question[q.end :]) - _capitalised(question[: q.start])) == q.value
+    )
+
+
+def _capitalised(text: str) -> set[str]:
+    """Capitalised words that are not sentence openers: the names a text lists ("June earned ...")."""
+    return {w for w in re.findall(r"\b[A-Z][a-z]+\b", text) if w not in _OPENERS}
+
+
+def party_sizes(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """The named people with the companions they bring: named + N, and named + N + 1 (the teller)."""
+    named = len(set(find_names(question)))
+    if not named:
+        return frozenset()
+    companions = [q.value for q in stated if q.value <= LARGEST_LISTED_GROUP and _COMPANIONS_RE.match(question, q.end)]
+    return frozenset(size for n in companions for size in (n + named, n + named + 1))

@@ -45,7 +45,13 @@ from augment.symbolic.quantities import (
 )
 from augment.symbolic.relations import relation_conditions
 from augment.symbolic.solution_lines import template_line
-from augment.symbolic.structure import complementary_percents, group_counts, last_position
+from augment.symbolic.structure import (
+    complementary_percents,
+    group_counts,
+    last_position,
+    listed_people,
+    party_sizes,
+)
 from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused
 from filters.arith import evaluate_text
 from filters.calculator import ANNOTATION_RE, FINAL_RE, check_solution, values_match
@@ -93,7 +99,7 @@ def derive_template(question: str, answer: str) -> Template:
     # A part of a stated fraction ("the 5 of 1/5") may be read alone: a stated number equal to it is frozen.
     resolver = Resolver(
         variables,
-        cue_constants(question),
+        cue_constants(question) | party_sizes(question, stated),
         constants,
         hundredths,
         question,
@@ -117,6 +123,7 @@ def derive_template(question: str, answer: str) -> Template:
         | discount_halves(question, quantities)
         | group_counts(question, stated)
         | complementary_percents(stated)
+        | listed_people(question, stated)
     )
     resolver.frozen |= {name: value for value, name in variables.items() if value in coinciding}
     if any(int(m.group(1)) < int(m.group(2)) for m in _POSITION_RANGE_RE.finditer(ANNOTATION_RE.sub(" ", answer))):
