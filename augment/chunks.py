@@ -38,20 +38,12 @@ class ChunkContext:
     train_questions: list[str]
     index: DuplicateIndex
     _detector: object = None
-    _judge: object = None
     _engine: object = None
 
     def detector(self):
         if self._detector is None and self.config.contamination.enabled:
             self._detector = make_detector(self.config.contamination.embeddings, self.train_questions)
         return self._detector
-
-    def judge(self):
-        if self._judge is None:
-            from augment.judge import make_judge
-
-            self._judge = make_judge(self.config.contamination.judge)
-        return self._judge
 
     def engine(self):
         if self._engine is None:
@@ -118,7 +110,7 @@ class Decontaminate:
 
     @classmethod
     def build(cls, context: ChunkContext) -> Stage:
-        judge = context.judge if context.config.contamination.judge else None
+        judge = context.engine if context.config.contamination.judge else None
         return decontaminate_stage(context.detector, judge)
 
 

@@ -106,7 +106,9 @@ def run(
     workers: Annotated[int, typer.Option(help="processes for symbolic generation")] = 2,
     embeddings: Annotated[str, typer.Option(help="contamination embeddings: auto, on, off")] = "auto",
     decontaminate: Annotated[bool, typer.Option(help="drop rows derived from GSM8K test")] = True,
-    judge: Annotated[Optional[str], typer.Option(help="an LLM (vLLM model) that decides undecided test pairs")] = None,
+    judge: Annotated[
+        bool, typer.Option(help="the model (--model/--endpoint) decides the pairs the test check leaves undecided")
+    ] = False,
     solver_check: Annotated[
         bool, typer.Option(help="the model (--model/--endpoint) re-solves each symbolic row; keep it on a majority")
     ] = False,
@@ -259,7 +261,13 @@ def audit(
     html: Annotated[Optional[Path], typer.Option(help="write a review page of the flagged rows here")] = None,
     fail_on_contamination: Annotated[bool, typer.Option(help="exit 1 when any row is flagged")] = False,
     embeddings: Annotated[str, typer.Option(help="auto, on or off")] = "auto",
-    judge: Annotated[Optional[str], typer.Option(help="an LLM (vLLM model) that decides the undecided pairs")] = None,
+    judge: Annotated[bool, typer.Option(help="an LLM (--model or --endpoint) decides the undecided pairs")] = False,
+    model: Annotated[Optional[str], typer.Option(help="judge: model name or path (vLLM)")] = None,
+    endpoint: Annotated[
+        Optional[str], typer.Option(help="judge: OpenAI-compatible URL[,URL...] instead of vLLM")
+    ] = None,
+    max_model_len: Annotated[Optional[int], typer.Option(help="judge: context length")] = None,
+    enforce_eager: Annotated[bool, typer.Option(help="judge: no CUDA graphs / compilation (faster start)")] = False,
 ) -> None:
     """Find questions that are, or derive from, GSM8K test questions."""
     from rich.progress import Progress
@@ -270,13 +278,21 @@ def audit(
     for path in (report, html):
         if path is not None and not path.parent.is_dir():
             fail(f"cannot write {path}: {path.parent} is not a directory")
+    engine = None
+    if judge:
+        from augment.judge import judge_engine
+
+        endpoints = [e for e in (endpoint or "").split(",") if e]
+        engine = judge_engine(model, endpoints, max_model_len=max_model_len, enforce_eager=enforce_eager)
+    elif model or endpoint:
+        fail("--model and --endpoint name the judge's model: add --judge")
     values = load_field(source, field)
     with Progress(transient=True, disable=len(values) < 10_000) as progress:
         bar = progress.add_task("auditing", total=len(values))
         result = run_audit(
             values,
             embeddings=embeddings,
-            judge_model=judge,
+            judge_engine=engine,
             on_progress=lambda done: progress.update(bar, completed=done),
         )
     try:

@@ -40,11 +40,14 @@ def parse_mix(text: str) -> dict[str, float]:
 class ContaminationConfig:
     enabled: bool = True
     embeddings: str = "auto"  # auto: a static embedding distilled from MiniLM when installed; on: require it; off: none
-    judge: str | None = None  # a vLLM model that decides the pairs the detector leaves undecided
+    judge: bool = False  # the run's model (--model/--endpoint) decides the pairs the detector leaves undecided
 
     def __post_init__(self):
         if self.embeddings not in ("auto", "on", "off"):
             raise ConfigError("contamination.embeddings must be auto, on or off")
+        self.judge = bool(self.judge) if self.judge in (None, True, False) else self.judge  # older manifests: null
+        if not isinstance(self.judge, bool):
+            raise ConfigError("contamination.judge is a switch (true or false); the model that judges is --model")
 
 
 @dataclass
@@ -135,6 +138,10 @@ class RunConfig:
             )
         if self.solver_check.enabled:
             self._check_solver_check()
+        if self.contamination.judge and not (self.llm.model or self.llm.endpoints):
+            raise ConfigError("--judge needs the model that judges the pairs: give --model or --endpoint")
+        if self.contamination.judge and not self.contamination.enabled:
+            raise ConfigError("--judge decides pairs of the test check, which --no-decontaminate turns off")
         if self.max_per_source < 1 or self.chunk_size < 1 or self.workers < 1:
             raise ConfigError("max_per_source, chunk_size and workers must be at least 1")
         if not _AGENT_ID_RE.fullmatch(self.agent_id):
@@ -155,8 +162,8 @@ class RunConfig:
 
     @property
     def uses_model(self) -> bool:
-        """The run calls a model: to write rows (LLM methods) or to check them (--solver-check)."""
-        return self.uses_llm or self.solver_check.enabled
+        """The run calls a model: to write rows (LLM methods) or to check them (--solver-check, --judge)."""
+        return self.uses_llm or self.solver_check.enabled or self.contamination.judge
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -172,14 +179,19 @@ class RunConfig:
 
 def without_unused_blocks(settings: dict) -> dict:
     """Settings without the blocks that shape no row: `llm` when no model is called, `solver_check` when it is
-    off. So a run's identities stay those of the releases made before a block existed."""
+    off, the judge switch when it is off. So a run's identities stay those of the releases made before these
+    existed."""
     kept = dict(settings)
     mix = kept.get("mix") if isinstance(kept.get("mix"), dict) else {}  # a manifest may be anyone's
     solver = kept.pop("solver_check", None)
     checked = isinstance(solver, dict) and solver.get("enabled")
     if checked:
         kept["solver_check"] = solver
-    if not checked and not any(REGISTRY[m].engine == "llm" for m in mix if m in REGISTRY):
+    contamination = kept.get("contamination")
+    judged = isinstance(contamination, dict) and bool(contamination.get("judge"))
+    if isinstance(contamination, dict) and not judged:
+        kept["contamination"] = {k: v for k, v in contamination.items() if k != "judge"}
+    if not (checked or judged) and not any(REGISTRY[m].engine == "llm" for m in mix if m in REGISTRY):
         kept.pop("llm", None)
     return kept
 

@@ -61,7 +61,6 @@ def run(
 ) -> RunResult:
     if config.contamination.enabled:
         require_embeddings(config.contamination.embeddings)
-        check_model(config.contamination.judge, endpoints=[])
     if config.uses_model:
         check_model(config.llm.model, config.llm.endpoints)
     source = load_source(config.source)

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from augment.symbolic.magnitudes import time_budget
 from augment.symbolic.quantities import question_quantities
-from augment.symbolic.structure import complementary_percents, group_counts, last_position
+from augment.symbolic.structure import complementary_percents, group_counts, last_position, position_labels
 from filters.calculator import ANNOTATION_RE, FINAL_RE
 from tests.test_soundness_ambiguity import renumbered, skip_reason
 
@@ -154,3 +154,13 @@ def test_a_percent_left_is_read_as_the_percent_before_a_result_of_that_value(tra
     """344: "loses 60%" leaves .4; the 40 marbles before the sewer is a count that equals it only here (the
     variant divided 48 by .48 and answered 100 where 120 is right)."""
     assert skip_reason(train_rows[344]) == "no-variable-numbers"  # the 20 left makes the 40: frozen with it
+
+
+def test_positions_named_by_a_number_and_weeknights(train_rows):
+    """The audit of aec0746: 7027's "on day 2 he runs 50 percent" varied the day with the halving (day 4, / 4);
+    3869's five weeknights were tied to "5 hours", so 6 hours made 6 weeknights."""
+    assert position_labels("On day 2 he runs 50% and in week 3 he rests; 4 days later") == {2, 3}
+    for _, made in renumbered(train_rows[7027]):
+        assert "on day 2 he runs 50 percent" in made.question and "/2=" in made.answer
+    for _, made in renumbered(train_rows[3869]):
+        assert "5 hours of sleep each weeknight" in made.question and "5 x 5" in made.answer

@@ -35,7 +35,7 @@ _CUE_TABLE = [
     (r"tenths?", (10, F(1, 10))),
     (r"weeks?|weekly", (7, 52)),
     (r"weekends?", (2,)),
-    (r"weekdays?", (5,)),
+    (r"weekdays?|weeknights?|workdays?|schooldays?", (5,)),
     (r"hours?|hourly|minutes?|seconds?|mph", (60, 24, 3600)),
     (r"days?|daily|nights?", (24, 7, 30, 31, 365)),
     (r"months?|monthly", (12, 4, 30)),

@@ -5,7 +5,8 @@
   count stays fixed; where the same value is stated earlier of the same thing ("3 cups ... the 3 cups") it
   refers back to that number and varies with it, as does one somebody owns ("all 6 of her balloons"). A group one larger than a number stated before it
   ("4 quizzes ... the final ... the 5 quizzes") counts those and one more, so both stay fixed.
-- The last of named positions: "the first, second, third ... and the last round" makes 4 rounds.
+- The last of named positions: "the first, second, third ... and the last round" makes 4 rounds; and
+  positions named by a number: "on day 2", "in week 3", "Level 4".
 - Shares of one whole stated both ways: "pays 80%, leaving the remaining 20%".
 - A count of people the text then names: "Clyde's four children ... June, Patty, Josh and Henry".
 And a size the wording implies: "Ben and Tia ... invited two of their friends" are 4 people, so a stated 4
@@ -36,6 +37,10 @@ _OPENERS = frozenset(
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mr Mrs Ms Dr Together Finally First Later".split()
 )
 _POSSESSED_RE = re.compile(r"\s+of\s+(?:her|his|their|its|my|our|your)\b", re.IGNORECASE)  # "all 6 of her balloons"
+_POSITION_LABEL_RE = re.compile(
+    r"\b(?:day|week|month|round|level|stage|chapter|lap|game|grade|floor|step|hole|inning|quarter)\s+(\d{1,2})\b(?!\s*[%/])",
+    re.IGNORECASE,
+)
 _LAST_POSITION_RE = re.compile(r"\b(?:the|his|her|their|its)\s+(?:last|final)\b", re.IGNORECASE)
 
 
@@ -99,3 +104,8 @@ def party_sizes(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
         return frozenset()
     companions = [q.value for q in stated if q.value <= LARGEST_LISTED_GROUP and _COMPANIONS_RE.match(question, q.end)]
     return frozenset(size for n in companions for size in (n + named, n + named + 1))
+
+
+def position_labels(question: str) -> frozenset[Fraction]:
+    """Numbers that name a position ("on day 2 he runs half"): a label, not a quantity to vary."""
+    return frozenset(Fraction(int(m.group(1))) for m in _POSITION_LABEL_RE.finditer(question))

@@ -51,6 +51,7 @@ from augment.symbolic.structure import (
     last_position,
     listed_people,
     party_sizes,
+    position_labels,
 )
 from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused
 from filters.arith import evaluate_text
@@ -112,7 +113,7 @@ def derive_template(question: str, answer: str) -> Template:
         counted = resolver.nouns if quantity.variable else resolver.fixed_nouns
         counted.setdefault(quantity.value, []).append(noun_after(question, quantity.end, quantity.start))
     ordinals = ordinal_values(question)  # "play 8 rounds ... in the sixth round": 5 and 6 stay
-    ordinals |= last_position(question, ordinals)
+    ordinals |= last_position(question, ordinals) | position_labels(question)
     resolver.frozen |= {name: value for value, name in variables.items() if {value, value + 1} & ordinals}
     # Numbers a cue makes from others ("himself and 3" = 4): frozen with them. Any sum, difference, product or
     # quotient of two stated numbers would freeze far more (each form alone costs 0.05-0.11 of the variable share).
