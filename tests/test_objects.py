@@ -31,3 +31,9 @@ def test_rename_reaches_sources_without_people(shipped_templates):
 
     named = sum(bool(t.names) for _, t in shipped_templates)
     assert sum(renameable(t) for _, t in shipped_templates) > named
+
+
+def test_a_swapped_thing_follows_into_capitalised_mentions():
+    """The audit of aec0746 (6162): "pencils" became "crayons" but the solution kept "(Pencil Price)"."""
+    question, answer, chosen = swapped("He sold 20 pencils.", "20(Pencil Price) = 80")
+    assert "Pencil" not in answer and chosen["pencils"].capitalize()[:-1] in answer

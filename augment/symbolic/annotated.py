@@ -3,7 +3,7 @@
     {name1,Natalia} sold clips to {n1,48} of her friends in April, ...
 
     #init:
-    - $n1 = range(24, 73)
+    - $n1 = range(24, 97)
     - name1 = sample(names_female)
 
     #conditions:

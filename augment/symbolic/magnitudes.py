@@ -1,9 +1,7 @@
 """Plausible magnitudes for a stated number, by the kind of quantity it is.
 
-`domain_for` gives a band around the original value (half to one and a half times it, at least
-five steps up; same roundness and decimals; number words up to twelve). In the blind audits of 3a13d73
-and 34c7e32, 78% of the rows judged implausible had a number above 1.5 times its original, against
-63% of the sound ones, so the band's top came down from twice. A band alone still allows ages of 118, an 11-foot person, 150-degree weather, a
+`domain_for` gives a band around the original value (half to twice it, same roundness and
+decimals). A band alone still allows ages of 118, an 11-foot person, 150-degree weather, a
 $7 bill or 22 goals in one game, so the words right around a number name its kind and the
 kind caps the band (a cap applies only when the original is within it: a 300-year-old tree
 stays as old as the story made it). Bills take real denominations; body parts per creature
@@ -51,8 +49,7 @@ MAX_BODY_PARTS = 10  # per creature or vehicle; a larger count is a total the st
 _RANGE_RE = re.compile(r"^range\(([-\d./]+), ([-\d./]+)(?:, ([\d./]+))?\)$")
 
 BANDS = (
-    "Each stated number varies within half to one and a half times its original value (at least five steps up), "
-    "keeping its roundness and decimals; "
+    "Each stated number varies within half to twice its original value, keeping its roundness and decimals; "
     "percentages stay within 0..100; bills take $1, 5, 10, 20, 50 or 100; body parts per creature or "
     "wheel counts per vehicle stay as stated; caps where the original is within them: "
     + ", ".join(

@@ -57,7 +57,7 @@ def swap_things(question: str, answer: str, rng: np.random.Generator) -> tuple[s
 def _replace(text: str, kind: str, old: int, new: int) -> str:
     def swap(match: re.Match) -> str:
         article, word = match.group(1), match.group(2)
-        if _FORMS.get(word.lower()) != (kind, old) or _named(text, match):
+        if _FORMS.get(word.lower()) != (kind, old):  # once swapped, "(Pencil Price)" follows "pencils" too
             return match.group(0)
         singular, plural = KINDS[kind][new]
         replacement = plural if word.lower() == KINDS[kind][old][1] else singular

@@ -74,7 +74,7 @@ class Template:
 
     question: str
     answer: str
-    init: dict[str, str] = field(default_factory=dict)  # n1 -> "range(24, 73)"
+    init: dict[str, str] = field(default_factory=dict)  # n1 -> "range(24, 97)"
     conditions: list[str] = field(default_factory=list)
     answer_expr: str = ""
 
@@ -234,14 +234,14 @@ def domain_for(quantity: Quantity) -> str:
     elif value.denominator != 1:
         places = decimal_places(value) or 2
         step = Fraction(1, 4) if places >= 2 and (value * 4).denominator == 1 else Fraction(1, 10**places)
-        low, high = max(step, (value / 2 // step) * step), value * 3 / 2 + step
+        low, high = max(step, (value / 2 // step) * step), value * 2 + step
         return f"range({format_number(low)}, {format_number(high)}, {format_number(step)})"
     else:
         step = 10 ** max(0, len(str(int(value))) - 4)  # at most four significant digits move
         while value % (step * 10) == 0 and value // (step * 10) >= 5:
             step *= 10
         low = max(2 if step == 1 else step, int(value) // 2 // step * step)
-        high = max(int(value) * 3 // 2, int(value) + 5 * step) + step  # up to 1.5x (magnitudes.py)
+        high = max(int(value) * 2, int(value) + 5 * step) + step
     if quantity.cap is not None and value <= quantity.cap:
         high = min(high, quantity.cap + 1)
     return f"range({low}, {high})" if step == 1 else f"range({low}, {high}, {step})"
