@@ -30,7 +30,9 @@ _GROUP_LEAD_RE = re.compile(
 )
 _PEOPLE = r"(?:children|kids|sons|daughters|friends|siblings|brothers|sisters|cousins|guests|grandchildren|students)"
 _PEOPLE_RE = re.compile(rf"\s+(?:[a-z]+\s+){{0,2}}?{_PEOPLE}\b")
-_COMPANIONS_RE = re.compile(rf"\s+(?:of\s+(?:his|her|their|our|my)\s+)?(?:[a-z]+\s+)?{_PEOPLE}\b")
+_COMPANIONS_RE = re.compile(
+    rf"\s+(?:of\s+(?:his|her|their|our|my)\s+)?(?:(?!(?:for|per|to|in|with|and|each|from)\b)[a-z]+\s+)?{_PEOPLE}\b"
+)
 _OPENERS = frozenset(
     "The A An If In On At After Before When While How What Which Who Each Every All Then So But And They He She "
     "It We You I His Her Their Its This That These Those There One Two Three Four Five Six Seven Eight Nine Ten "
@@ -102,7 +104,11 @@ def party_sizes(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
     named = len(set(find_names(question)))
     if not named:
         return frozenset()
-    companions = [q.value for q in stated if q.value <= LARGEST_LISTED_GROUP and _COMPANIONS_RE.match(question, q.end)]
+    companions = [
+        q.value
+        for q in stated
+        if q.value <= LARGEST_LISTED_GROUP and not (q.money or q.percent) and _COMPANIONS_RE.match(question, q.end)
+    ]
     return frozenset(size for n in companions for size in (n + named, n + named + 1))
 
 
