@@ -59,6 +59,7 @@ PAIR_FEATURES = (
     "numbers_equal_but_ones",  # numbers_equal, a stated 1 aside: rephrasings turn "one" into "a", "each", "single"
     "shared_number_kinds",  # ... times how many distinct numbers that is (/6, at most 1): three or more rarely agree
     "number_order",  # share of the test's numbers (1 aside) that the question states in the same order
+    "large_numbers_equal",  # the same numbers above 3 (at least one): wording makes and unmakes "two thirds"
 )
 
 
@@ -138,7 +139,7 @@ def pair_features(
     number_weight,
 ) -> tuple[np.ndarray, list[PairEvidence]]:
     """PAIR_FEATURES for each (query row, test column) pair, and the evidence that names each pair's reason."""
-    measured = np.zeros((len(rows), 10))  # LCS of skeletons, lengths, numbers: cover, strength, extra; LCS of
+    measured = np.zeros((len(rows), 11))  # LCS of skeletons, lengths, numbers: cover, strength, extra; LCS of
     # structures; numbers but ones: equal, distinct shared, in order
     evidence = []
     # Weights and totals once per text, not once per pair (sums in the same order, so the same floats).
@@ -170,6 +171,7 @@ def pair_features(
             equal_but_ones,
             len(but_ones) if equal_but_ones else 0,
             LCSseq.similarity(query_sequence, test_sequence) / max(len(test_sequence), 1),
+            _large_numbers_equal(query_sequence, test_sequence),
         )
         # dict equality: Counter's == loops in Python, and these counts are never zero
         evidence.append(
@@ -179,7 +181,9 @@ def pair_features(
                 query.names[row] == test.names[column],
             )
         )
-    common, query_words, test_words, cover, shared, extra, structure_inside, equal_but_ones, kinds, order = measured.T
+    (common, query_words, test_words, cover, shared, extra, structure_inside, equal_but_ones, kinds, order, large) = (
+        measured.T
+    )
     tfidf, static, lift = similarities.tfidf, similarities.static, similarities.lift
     equal = np.array(
         [same_numbers and bool(test.numbers[c]) for (_, same_numbers, _), c in zip(evidence, columns.tolist())],
@@ -213,6 +217,7 @@ def pair_features(
             equal_but_ones,
             equal_but_ones * np.minimum(kinds / 6, 1.0),
             order,
+            large,
         ]
     )
     inside = np.maximum(test_inside, question_inside)
@@ -226,3 +231,8 @@ def pair_features(
 def _weighted(numbers: Counter, number_weight) -> float:
     """The rarity-weighted count of a text's numbers."""
     return sum(number_weight(n) * c for n, c in numbers.items())
+
+
+def _large_numbers_equal(query_sequence: list[str], test_sequence: list[str]) -> bool:
+    large_query = Counter(n for n in query_sequence if float(n) > 3)
+    return bool(large_query) and dict.__eq__(large_query, Counter(n for n in test_sequence if float(n) > 3))
