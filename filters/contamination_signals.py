@@ -69,6 +69,8 @@ class PreparedTexts:
     structures: list[list[str]]
     numbers: list[Counter]
     number_sequences: list[list[str]]  # the stated numbers in order, a stated 1 left out
+    numbers_but_ones: list[dict]  # their counts
+    large_numbers: list[dict]  # the counts of the stated numbers above 3
     names: list[frozenset]
     normalized: list[str]
     tokens: pl.Series  # content words and number tokens, for TF-IDF retrieval
@@ -97,11 +99,14 @@ def prepare(texts: list[str]) -> PreparedTexts:
     numeric = pl.element().str.contains(r"^[\d.]")
     skeletons = words.list.eval(pl.when(numeric).then(pl.lit("#")).otherwise(pl.element()))
     sequences = words.list.eval(pl.element().filter(numeric)).to_list()
+    but_ones = [[n for n in row if n != "1"] for row in sequences]
     return PreparedTexts(
         skeletons=skeletons.to_list(),
         structures=skeletons.list.eval(pl.element().filter(pl.element().is_in(list(STOPWORDS)))).to_list(),
         numbers=[Counter(row) for row in sequences],
-        number_sequences=[[n for n in row if n != "1"] for row in sequences],
+        number_sequences=but_ones,
+        numbers_but_ones=[dict(Counter(row)) for row in but_ones],
+        large_numbers=[dict(Counter(n for n in row if float(n) > 3)) for row in sequences],
         names=[frozenset(row) for row in names],
         normalized=series.str.to_lowercase().str.extract_all(r"[a-z]+|" + NUMBER).list.join(" ").to_list(),
         tokens=words.list.eval(pl.element().filter(~pl.element().is_in(list(STOPWORDS)))),
@@ -140,7 +145,7 @@ def pair_features(
 ) -> tuple[np.ndarray, list[PairEvidence]]:
     """PAIR_FEATURES for each (query row, test column) pair, and the evidence that names each pair's reason."""
     measured = np.zeros((len(rows), 11))  # LCS of skeletons, lengths, numbers: cover, strength, extra; LCS of
-    # structures; numbers but ones: equal, distinct shared, in order
+    # structures; numbers but ones: equal, distinct shared, in order; numbers above 3 equal
     evidence = []
     # Weights and totals once per text, not once per pair (sums in the same order, so the same floats).
     stated_by_row = {row: _weighted(query.numbers[row], number_weight) for row in set(rows.tolist())}
@@ -158,8 +163,9 @@ def pair_features(
         structure_inside = LCSseq.similarity(query.structures[row], structure) / max(len(structure), 1)
         extra = (stated - shared) / stated if stated else 0.0
         query_sequence, test_sequence = query.number_sequences[row], test.number_sequences[column]
-        but_ones = Counter(query_sequence)
-        equal_but_ones = bool(test_sequence) and dict.__eq__(but_ones, Counter(test_sequence))
+        but_ones = query.numbers_but_ones[row]
+        equal_but_ones = bool(test_sequence) and but_ones == test.numbers_but_ones[column]
+        large = query.large_numbers[row]
         measured[k] = (
             common,
             len(q),
@@ -171,7 +177,7 @@ def pair_features(
             equal_but_ones,
             len(but_ones) if equal_but_ones else 0,
             LCSseq.similarity(query_sequence, test_sequence) / max(len(test_sequence), 1),
-            _large_numbers_equal(query_sequence, test_sequence),
+            bool(large) and large == test.large_numbers[column],
         )
         # dict equality: Counter's == loops in Python, and these counts are never zero
         evidence.append(
@@ -231,8 +237,3 @@ def pair_features(
 def _weighted(numbers: Counter, number_weight) -> float:
     """The rarity-weighted count of a text's numbers."""
     return sum(number_weight(n) * c for n, c in numbers.items())
-
-
-def _large_numbers_equal(query_sequence: list[str], test_sequence: list[str]) -> bool:
-    large_query = Counter(n for n in query_sequence if float(n) > 3)
-    return bool(large_query) and dict.__eq__(large_query, Counter(n for n in test_sequence if float(n) > 3))
