@@ -3,9 +3,9 @@
 The dev set (`benchmarks/contamination_devset.py`) is split by test index: even indices (and even
 train indices for the negatives) calibrate, odd ones are only measured. For each retrieved
 (question, test question) pair, the label is 1 when the question derives from that test question.
-A class-balanced, L2-regularised logistic regression is fitted on the calibration pairs; the
-threshold is the lowest that flags at most TRAIN_FLAG_BUDGET of the calibration half's train
-questions. The held-out figures are what the card reports. Writes filters/contamination_scorer.json.
+A class-balanced, L2-regularised logistic regression is fitted on the calibration pairs (those of
+MEASURED_ONLY kinds aside); the threshold is the lowest that flags at most TRAIN_FLAG_BUDGET of the
+calibration half's train questions. The held-out figures are what the card reports. Writes filters/contamination_scorer.json.
 
     python -m benchmarks.calibrate_contamination
 """
@@ -27,6 +27,9 @@ from filters.contamination_signals import PAIR_FEATURES
 TRAIN_FLAG_BUDGET = 0.003  # the target is <= 0.5% of train flagged; keep a margin for the other half
 JUDGE_BUDGET = 0.03  # an LLM judge, when used, looks at the pairs of about 3% of the questions
 L2 = 1e-3
+# Measured on both halves, never fitted: fitting the templated P2 kind cost the hand-written
+# rephrasings 0.82 -> 0.72 of recall on the calibration half, and it is met (0.96) without.
+MEASURED_ONLY = frozenset({"p2-templated"})
 
 
 def family(kind: str) -> str:
@@ -108,7 +111,8 @@ def calibrate(embeddings: str, devset: list[dict]) -> dict:
     calibration, held_out = split["calibration"], split["held-out"]
     pc = pairs["calibration"]
     labels = np.array([calibration[r]["test_index"] == c for r, c in zip(pc.rows, pc.columns)], dtype=float)
-    weights, bias = fit(pc.features, labels, [calibration[r]["kind"] for r in pc.rows])
+    fitted = np.array([calibration[r]["kind"] not in MEASURED_ONLY for r in pc.rows])
+    weights, bias = fit(pc.features[fitted], labels[fitted], [calibration[r]["kind"] for r in pc.rows[fitted]])
     scorer = PairScorer(tuple(float(w) for w in weights), bias, 1.0)
     best, where, verbatim = best_scores(calibration, pc, scorer.probability(pc.features))
     train_scores = np.sort(

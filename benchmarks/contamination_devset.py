@@ -3,7 +3,8 @@ train (negatives). Evaluation data only: it is never used to generate training r
 
 Positives, by kind: verbatim; renumbered (every number moved); renumbered by the symbolic
 engine (templated test problems); renamed (people swapped, same gender); extended (a
-sentence added, a sentence removed, or a number changed and a step added); paraphrase
+sentence added, a sentence removed, or a number changed and a step added); p2-templated
+(renamed, renumbered and two steps inserted, as GSM-Symbolic P2 is made); paraphrase
 (45 hand-written rewordings in `data/contamination_paraphrases.jsonl`); and, written by hand
 for a sample of 300 test questions (provenance beside each file): rephrasings that share few
 words, GSM-Symbolic-P2-style variants (objects swapped, two clauses added) and the eight
@@ -38,6 +39,14 @@ ADDED_SENTENCES = [
     "The radio was playing an old song in the background.",
 ]
 ADDED_STEPS = ["After that, {n} more were added.", "Later, {n} of them were given away.", "Then the total grew by {n}."]
+P2_STEPS = [
+    "Then {n} of them turned out to be damaged and were thrown away.",
+    "On the way, {n} more were picked up.",
+    "Before that, {n} had already been set aside.",
+    "A neighbour then added {n} more.",
+    "Later, {n} of them went missing.",
+    "After that, the count went up by {n}.",
+]
 
 
 def _sentences(text: str) -> list[str]:
@@ -99,6 +108,18 @@ def extend_changed(question: str, rng: random.Random) -> str | None:
     return " ".join([changed, *keep[1:-1], step, keep[-1]])
 
 
+def p2_templated(question: str, rng: random.Random) -> str | None:
+    """GSM-Symbolic P2's construction: the wording kept, names and numbers changed, two step clauses
+    inserted before the question (the hand-written `p2` kind also swaps objects and rewords)."""
+    renumbered = renumber_naive(rename(question, rng) or question, rng)
+    sentences = _sentences(renumbered or "")
+    if len(sentences) < 2:
+        return None
+    for step in rng.sample(P2_STEPS, 2):
+        sentences.insert(rng.randint(1, len(sentences) - 1), step.format(n=rng.randint(2, 9)))
+    return " ".join(sentences)
+
+
 def symbolic_renumbered(limit: int | None = None) -> list[tuple[str, int]]:
     """Renumbered test problems made by the symbolic engine (templated problems only)."""
     import numpy as np
@@ -133,6 +154,7 @@ def build_devset(seed: int = 0, with_symbolic: bool = True) -> list[dict]:
         "extended-added": extend_added,
         "extended-removed": extend_removed,
         "extended-changed": extend_changed,
+        "p2-templated": p2_templated,
     }
     for kind, make in makers.items():
         for i, question in enumerate(test):

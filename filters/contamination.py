@@ -24,7 +24,14 @@ import polars as pl
 from scipy import sparse
 
 from filters import embeddings as embedding_model
-from filters.contamination_signals import PAIR_FEATURES, PairEvidence, PreparedTexts, pair_features, prepare
+from filters.contamination_signals import (
+    PAIR_FEATURES,
+    PairEvidence,
+    PairSimilarities,
+    PreparedTexts,
+    pair_features,
+    prepare,
+)
 
 MAX_CHARS = 5000
 SCORER_FILE = Path(__file__).with_name("contamination_scorer.json")
@@ -112,6 +119,7 @@ class ContaminationDetector:
         self._column_weights = np.array([self._number_weights[n] for n in self._number_names])
         self._test_numbers = self._number_matrix(self._test)
         self._test_vectors = embedding_model.embed(self.test) if self.use_embeddings else None
+        self._test_final_vectors = embedding_model.embed(self._test.final_sentences) if self.use_embeddings else None
 
     def _indices(self, tokens: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every known token occurrence."""
@@ -207,15 +215,16 @@ class ContaminationDetector:
         columns = candidates.ravel()
         unique = np.unique(rows * tfidf.shape[1] + columns)  # a test question proposed twice is one pair
         rows, columns = unique // tfidf.shape[1], unique % tfidf.shape[1]
-        static = lift = np.zeros(len(rows))
+        static = lift = final = np.zeros(len(rows))
         if self.use_embeddings:  # the lift of the retrieved pairs only, from each question's row statistics
             matrix = scores["embedding"]
             mean, spread = matrix.mean(axis=1, keepdims=True), np.maximum(matrix.std(axis=1, keepdims=True), 1e-6)
             static = matrix[rows, columns]
             lift = (static - mean[rows, 0]) / spread[rows, 0]
-        features, evidence = pair_features(
-            prepared, self._test, rows, columns, tfidf[rows, columns], static, lift, self._number_weight
-        )
+            final_vectors = embedding_model.embed(prepared.final_sentences)
+            final = np.einsum("ij,ij->i", final_vectors[rows], self._test_final_vectors[columns])
+        similarities = PairSimilarities(tfidf[rows, columns], static, lift, final)
+        features, evidence = pair_features(prepared, self._test, rows, columns, similarities, self._number_weight)
         return Pairs(rows, columns, features, evidence)
 
 

@@ -55,6 +55,11 @@ PAIR_FEATURES = (
     "numbers_equal",  # the question states exactly the test's numbers, as rephrasings do
     "numbers_equal_strength",  # ... times number_strength: rare numbers, all of them, and no other
     "extra_numbers",  # rarity-weighted share of the question's numbers that the test does not state
+    "question_static",  # cosine of the final (asking) sentences, names and numbers left out (0 without embeddings)
+    "numbers_equal_but_ones",  # numbers_equal, a stated 1 aside: rephrasings turn "one" into "a", "each", "single"
+    "shared_number_kinds",  # ... times how many distinct numbers that is (/6, at most 1): three or more rarely agree
+    "number_order",  # share of the test's numbers (1 aside) that the question states in the same order
+    "large_numbers_equal",  # the same numbers above 3 (at least one): wording makes and unmakes "two thirds"
 )
 
 
@@ -63,9 +68,21 @@ class PreparedTexts:
     skeletons: list[list[str]]
     structures: list[list[str]]
     numbers: list[Counter]
+    number_sequences: list[list[str]]  # the stated numbers in order, a stated 1 left out
+    numbers_but_ones: list[dict]  # their counts
+    large_numbers: list[dict]  # the counts of the stated numbers above 3
     names: list[frozenset]
     normalized: list[str]
     tokens: pl.Series  # content words and number tokens, for TF-IDF retrieval
+    final_sentences: list[str]  # the last sentence (the question asked), without names and numbers
+
+
+def _final_sentences(series: pl.Series) -> pl.Series:
+    """The last sentence of each text, names and numbers left out: the question a variant keeps asking."""
+    last = series.str.strip_chars().str.replace(r"^[\s\S]*[.!?]\s+", "")
+    words = last.str.extract_all(r"[A-Za-z]+|[^\w\s]")
+    is_name = pl.element().str.contains(r"^[A-Z][a-z]+$") & ~pl.element().is_in(OPENERS)
+    return words.list.eval(pl.element().filter(~is_name)).list.join(" ")
 
 
 def prepare(texts: list[str]) -> PreparedTexts:
@@ -81,13 +98,19 @@ def prepare(texts: list[str]) -> PreparedTexts:
     )
     numeric = pl.element().str.contains(r"^[\d.]")
     skeletons = words.list.eval(pl.when(numeric).then(pl.lit("#")).otherwise(pl.element()))
+    sequences = words.list.eval(pl.element().filter(numeric)).to_list()
+    but_ones = [[n for n in row if n != "1"] for row in sequences]
     return PreparedTexts(
         skeletons=skeletons.to_list(),
         structures=skeletons.list.eval(pl.element().filter(pl.element().is_in(list(STOPWORDS)))).to_list(),
-        numbers=[Counter(row) for row in words.list.eval(pl.element().filter(numeric)).to_list()],
+        numbers=[Counter(row) for row in sequences],
+        number_sequences=but_ones,
+        numbers_but_ones=[dict(Counter(row)) for row in but_ones],
+        large_numbers=[dict(Counter(n for n in row if float(n) > 3)) for row in sequences],
         names=[frozenset(row) for row in names],
         normalized=series.str.to_lowercase().str.extract_all(r"[a-z]+|" + NUMBER).list.join(" ").to_list(),
         tokens=words.list.eval(pl.element().filter(~pl.element().is_in(list(STOPWORDS)))),
+        final_sentences=_final_sentences(series).to_list(),
     )
 
 
@@ -102,19 +125,27 @@ class PairEvidence:
     same_names: bool
 
 
+@dataclass(frozen=True)
+class PairSimilarities:
+    """What the detector's indexes already measured about each retrieved pair (zeros without embeddings)."""
+
+    tfidf: np.ndarray
+    static: np.ndarray
+    lift: np.ndarray
+    question_static: np.ndarray
+
+
 def pair_features(
     query: PreparedTexts,
     test: PreparedTexts,
     rows: np.ndarray,
     columns: np.ndarray,
-    tfidf: np.ndarray,
-    static: np.ndarray,
-    lift: np.ndarray,
+    similarities: PairSimilarities,
     number_weight,
 ) -> tuple[np.ndarray, list[PairEvidence]]:
-    """PAIR_FEATURES for each (query row, test column) pair, whose tfidf/static/lift are given,
-    and the evidence that names each pair's reason."""
-    measured = np.zeros((len(rows), 7))  # LCS of skeletons, lengths, numbers: cover, strength, extra; LCS of structures
+    """PAIR_FEATURES for each (query row, test column) pair, and the evidence that names each pair's reason."""
+    measured = np.zeros((len(rows), 11))  # LCS of skeletons, lengths, numbers: cover, strength, extra; LCS of
+    # structures; numbers but ones: equal, distinct shared, in order; numbers above 3 equal
     evidence = []
     # Weights and totals once per text, not once per pair (sums in the same order, so the same floats).
     stated_by_row = {row: _weighted(query.numbers[row], number_weight) for row in set(rows.tolist())}
@@ -131,7 +162,23 @@ def pair_features(
         structure = test.structures[column]
         structure_inside = LCSseq.similarity(query.structures[row], structure) / max(len(structure), 1)
         extra = (stated - shared) / stated if stated else 0.0
-        measured[k] = (common, len(q), len(t), shared / total if total else 0.0, shared, extra, structure_inside)
+        query_sequence, test_sequence = query.number_sequences[row], test.number_sequences[column]
+        but_ones = query.numbers_but_ones[row]
+        equal_but_ones = bool(test_sequence) and but_ones == test.numbers_but_ones[column]
+        large = query.large_numbers[row]
+        measured[k] = (
+            common,
+            len(q),
+            len(t),
+            shared / total if total else 0.0,
+            shared,
+            extra,
+            structure_inside,
+            equal_but_ones,
+            len(but_ones) if equal_but_ones else 0,
+            LCSseq.similarity(query_sequence, test_sequence) / max(len(test_sequence), 1),
+            bool(large) and large == test.large_numbers[column],
+        )
         # dict equality: Counter's == loops in Python, and these counts are never zero
         evidence.append(
             (
@@ -140,7 +187,10 @@ def pair_features(
                 query.names[row] == test.names[column],
             )
         )
-    common, query_words, test_words, cover, shared, extra, structure_inside = measured.T
+    (common, query_words, test_words, cover, shared, extra, structure_inside, equal_but_ones, kinds, order, large) = (
+        measured.T
+    )
+    tfidf, static, lift = similarities.tfidf, similarities.static, similarities.lift
     equal = np.array(
         [same_numbers and bool(test.numbers[c]) for (_, same_numbers, _), c in zip(evidence, columns.tolist())],
         dtype=np.float64,
@@ -169,6 +219,11 @@ def pair_features(
             equal,
             equal * np.minimum(shared / 10, 2.0),
             extra,
+            similarities.question_static,
+            equal_but_ones,
+            equal_but_ones * np.minimum(kinds / 6, 1.0),
+            order,
+            large,
         ]
     )
     inside = np.maximum(test_inside, question_inside)
