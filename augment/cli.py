@@ -49,7 +49,18 @@ MIX_HELP = (
     + ",".join(f"{m}={s:g}" for m, s in default_mix("symbolic").items())
     + f"; methods: {', '.join(mixable())}"
 )
-NOT_SETTINGS = ("config_file", "resume", "dry_run", "quiet", "log_level", "anyway")
+# how the run is carried out, not what it makes: not settings, so never in the run id or the manifest
+NOT_SETTINGS = (
+    "config_file",
+    "resume",
+    "dry_run",
+    "quiet",
+    "log_level",
+    "anyway",
+    "executor",
+    "ray_address",
+    "num_gpus_per_worker",
+)
 FLAG_TO_SETTING = {
     "mix": lambda v: parse_mix(v) if v else {},
     "templates": lambda v: str(v) if v else None,
@@ -143,7 +154,14 @@ def run(
     ] = True,
     allow_fewer: Annotated[bool, typer.Option(help="publish what survived when the source runs out")] = False,
     chunk_size: Annotated[int, typer.Option(help="tasks per checkpointed chunk")] = 4096,
-    workers: Annotated[int, typer.Option(help="processes for symbolic generation")] = 2,
+    workers: Annotated[
+        int, typer.Option(help="symbolic worker processes; with --executor ray, actors (and LLM engine actors)")
+    ] = 2,
+    executor: Annotated[str, typer.Option(help="where the workers run: local (processes) or ray (actors)")] = "local",
+    ray_address: Annotated[
+        Optional[str], typer.Option(help="ray: the cluster to join (ray://HOST:PORT, auto); default: a local Ray")
+    ] = None,
+    num_gpus_per_worker: Annotated[float, typer.Option(help="ray: GPUs of each LLM engine actor")] = 0.0,
     embeddings: Annotated[str, typer.Option(help="contamination embeddings: auto, on, off")] = "auto",
     decontaminate: Annotated[bool, typer.Option(help="drop rows derived from GSM8K test")] = True,
     judge: Annotated[Optional[str], typer.Option(help="an LLM (vLLM model) that decides undecided test pairs")] = None,
@@ -162,6 +180,7 @@ def run(
     quiet: Annotated[bool, typer.Option(help="no progress bars at all (model loading included)")] = False,
 ) -> None:
     """Generate, verify, deduplicate and decontaminate N rows; publish them as a new version."""
+    from augment.config import ExecutorConfig
     from augment.pipeline import run as run_pipeline
 
     if quiet:
@@ -182,6 +201,7 @@ def run(
     settings["agent_id"] = settings.get("agent_id") or default_agent_id()
     requested = sum((settings.get("mix") or {}).values())
     run_config = build_run_config(settings)  # a ConfigError is one line, from main()
+    where = ExecutorConfig(executor, ray_address, num_gpus_per_worker)
     if requested and abs(requested - 1) > 1e-9:
         typer.echo(
             f"warning: mix shares sum to {requested:g}; renormalised to "
@@ -199,7 +219,9 @@ def run(
         print_prompts(run_config)
         return
     try:
-        result = run_pipeline(run_config, resume=resume, show_progress=not quiet, log=typer.echo, anyway=anyway)
+        result = run_pipeline(
+            run_config, resume=resume, show_progress=not quiet, log=typer.echo, anyway=anyway, executor=where
+        )
     except OSError as exc:  # disk full, read-only filesystem, ...: the path and the reason
         fail(describe(exc), code=1)
     warn_on_mix_drift(result.version_dir, run_config.mix)

@@ -31,7 +31,7 @@ def generated_questions(count: int = 50_000) -> list[str]:
     path = CACHE / f"symbolic-{count}.parquet"
     if not path.exists():
         _, workers, tasks = symbolic_workers()
-        kept = workers.submit(tasks.head(int(count * 1.2)))()[0]
+        kept = workers.submit(tasks.head(int(count * 1.2)))().stages.kept
         workers.close()
         path.parent.mkdir(parents=True, exist_ok=True)
         kept.select("question").head(count).write_parquet(path)
