@@ -150,3 +150,18 @@ def test_one_ray_llm_worker_samples_what_the_local_engine_samples(tiny_model, tr
         assert result.stderr.strip().splitlines()[-1].startswith("error: nothing accepted"), result.stderr[-3000:]
         runs[executor] = run_drops(out)
     assert runs["ray"].height > 0 and runs["ray"].equals(runs["local"])
+
+
+def test_ctrl_c_takes_the_run_s_ray_workers_down_with_it(source, tmp_path):
+    """SIGINT (Ctrl-C) mid-run: the driver kills its actors and stops its local Ray before it exits."""
+    out = tmp_path / "out"
+    process = start(run_args(source, out, *RAY), tmp_path)
+    assert wait_for(lambda: committed(out) >= 1, process), process.communicate()[1][-3000:]
+    ray_processes = descendants(process.pid)
+    assert len(shard_actors(process.pid)) == 2
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert not list((out / "tester-gsm8k-aug").glob("v*"))
+    left = {pid: command for pid, command in ray_processes.items() if Path(f"/proc/{pid}").exists()}
+    assert not left, f"Ray processes outlived Ctrl-C: {left}"
