@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from augment.config import RunConfig
-from augment.methods import names
+from augment.config import RunConfig, without_unused_blocks
 from augment.stages import StageStats
 
 # ruling 6: who runs it, where it writes and with how many workers do not change what is made;
@@ -37,10 +36,7 @@ def message_board(out: Path) -> Path:
 def config_fingerprint(settings: dict, source: dict) -> str:
     """The workspace identity of a run: what it makes (settings, source content), without the code
     version, the agent, the output path or the worker count (unlike the run id, which resumes runs)."""
-    kept = {k: v for k, v in settings.items() if k not in NOT_IN_FINGERPRINT}
-    mix = kept.get("mix") if isinstance(kept.get("mix"), dict) else {}  # a manifest may be anyone's
-    if not any(method in names("llm") for method in mix):
-        kept.pop("llm", None)
+    kept = without_unused_blocks({k: v for k, v in settings.items() if k not in NOT_IN_FINGERPRINT})
     identity = {k: v for k, v in source.items() if k != "path"}
     blob = json.dumps({"settings": kept, "source": identity}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

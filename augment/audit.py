@@ -110,21 +110,20 @@ def audit(
     embeddings: str = "auto",
     on_progress=None,
     block: int = 4096,
-    judge_model: str | None = None,
     judge_engine=None,
 ) -> AuditResult:
     """Verdicts for every value, in blocks; `on_progress(done)` is called after each block. With a judge
-    (a model, or an engine already built), an LLM decides the undecided pairs (`augment.judge`)."""
+    engine, an LLM decides the undecided pairs (`augment.judge`)."""
     detector = make_detector(embeddings, load_embedded("train").questions)
     verdicts = []
     for start in range(0, len(values), block):
         verdicts += detector.detect(values[start : start + block])
         if on_progress:
             on_progress(len(verdicts))
-    if judge_model or judge_engine:
-        from augment.judge import judge, make_judge
+    if judge_engine is not None:
+        from augment.judge import judge
 
-        verdicts = judge(detector, values, verdicts, judge_engine or make_judge(judge_model))
+        verdicts = judge(detector, values, verdicts, judge_engine)
     return AuditResult(verdicts, values, len(values))
 
 

@@ -3,7 +3,8 @@
 `TASK_STAGES` run where a generator lives (symbolic tasks in the worker processes, LLM tasks
 here); `CHUNK_STAGES` run here over the whole chunk. A new chunk stage is one class added to
 `CHUNK_STAGES`: built from the `ChunkContext`, it declares its columns and its drops carry its
-name, so the funnel, the card and the drop report list it with no other change.
+name, so the funnel, the card and the drop report list it with no other change. A stage behind a
+switch (`--solver-check`) has an `enabled(config)`; a run without the switch never lists it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from augment.config import RunConfig
 from augment.decontamination import DECONTAMINATE, decontaminate_stage, make_detector
 from augment.methods import ORIGINAL, REGISTRY, names
 from augment.schema import finalize_rows, row_id
+from augment.solver_check import SolverCheck
 from augment.stages import DETAIL, DROP, STAGE, Stage, StageLike, StagesResult, StageStats, run_stages, with_drops
 from augment.verification import VERIFY, VerifyPolicy, generate_then_verify
 from dedup.index import DuplicateIndex
@@ -28,29 +30,32 @@ TASK_STAGES = (GENERATE, VERIFY)
 
 @dataclass
 class ChunkContext:
-    """What chunk stages share across chunks: the dedup index, and the contamination checks built on first use
-    (symbolic rows arrive with the workers' verdicts, so a symbolic run may never need them here)."""
+    """What chunk stages share across chunks: the dedup index, and the contamination checks and the run's
+    model engine built on first use (symbolic rows arrive with the workers' verdicts, so a symbolic run may
+    never need the checks here; one engine serves the LLM methods and the solver check)."""
 
     config: RunConfig
     train_questions: list[str]
     index: DuplicateIndex
     _detector: object = None
-    _judge: object = None
+    _engine: object = None
 
     def detector(self):
         if self._detector is None and self.config.contamination.enabled:
             self._detector = make_detector(self.config.contamination.embeddings, self.train_questions)
         return self._detector
 
-    def judge(self):
-        if self._judge is None:
-            from augment.judge import make_judge
+    def engine(self):
+        if self._engine is None:
+            from augment.llm.engines import make_engine
 
-            self._judge = make_judge(self.config.contamination.judge)
-        return self._judge
+            self._engine = make_engine(self.config.llm)
+        return self._engine
 
 
 class ChunkStage(Protocol):
+    """A chunk stage class; one behind a switch also has `enabled(config) -> bool`."""
+
     name: ClassVar[str]
 
     @classmethod
@@ -105,15 +110,21 @@ class Decontaminate:
 
     @classmethod
     def build(cls, context: ChunkContext) -> Stage:
-        judge = context.judge if context.config.contamination.judge else None
+        judge = context.engine if context.config.contamination.judge else None
         return decontaminate_stage(context.detector, judge)
 
 
-CHUNK_STAGES: list[type[ChunkStage]] = [Dedup, Decontaminate]
+# the solver check last: the model call is the dearest work, so it sees only what the others kept
+CHUNK_STAGES: list[type[ChunkStage]] = [Dedup, Decontaminate, SolverCheck]
 
 
-def chunk_stage_names() -> list[str]:
-    return [stage.name for stage in CHUNK_STAGES]
+def chunk_stages(config: RunConfig) -> list[type[ChunkStage]]:
+    """The stages of this run: all but those whose switch is off."""
+    return [stage for stage in CHUNK_STAGES if not hasattr(stage, "enabled") or stage.enabled(config)]
+
+
+def chunk_stage_names(config: RunConfig) -> list[str]:
+    return [stage.name for stage in chunk_stages(config)]
 
 
 @dataclass
@@ -145,7 +156,7 @@ class ChunkWork:
         candidates = candidates.with_columns(
             pl.Series("id", [row_id(q, a) for q, a in zip(candidates["question"], candidates["answer"])])
         )
-        stages = [stage.build(self.context) for stage in CHUNK_STAGES]
+        stages = [stage.build(self.context) for stage in chunk_stages(self.config)]
         result = run_stages(stages, candidates)
         for stat in result.stats:
             if stat.name == Decontaminate.name and symbolic is not None:
@@ -163,7 +174,7 @@ class ChunkWork:
         if self.llm is None:
             from augment.llm.generator import LLMGenerator
 
-            self.llm = LLMGenerator(self.config.llm, self.sources, self.excluded)
+            self.llm = LLMGenerator(self.config.llm, self.sources, self.excluded, engine=self.context.engine())
         generate = Stage(GENERATE, self.llm.generate_stage, inputs=("task", "source_index", "method", "seed"))
         return generate_then_verify(generate, self.policy, tasks)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 from pathlib import Path
@@ -10,10 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from augment.config import build_run_config, parse_mix, run_config_dict
+from augment.config import build_run_config
 from augment.errors import UserError
 from augment.lifetime import describe, remove_dead_temporaries, writing
-from augment.methods import default_mix, mixable
+from augment.run_flags import MIX_HELP, mix_drift_warning, renormalised_mix_warning, settings_from_flags
 
 # rich_markup_mode=None: help text is shown verbatim (no markup eating `[...]`) and option names are never cut
 app = typer.Typer(
@@ -22,52 +21,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Verified synthetic grade-school math from GSM8K.",
 )
-# `run` flags that live in a nested config block; the others have the config key of their own name
-NESTED_FLAGS = {
-    "decontaminate": ("contamination", "enabled"),
-    "embeddings": ("contamination", "embeddings"),
-    "judge": ("contamination", "judge"),
-    "endpoint": ("llm", "endpoints"),
-    **{
-        name: ("llm", name)
-        for name in (
-            "model",
-            "tensor_parallel_size",
-            "data_parallel_size",
-            "gpu_memory_utilization",
-            "max_model_len",
-            "samples",
-            "temperature",
-            "max_tokens",
-            "dtype",
-            "enforce_eager",
-        )
-    },
-}
-MIX_HELP = (
-    "method shares, e.g. "
-    + ",".join(f"{m}={s:g}" for m, s in default_mix("symbolic").items())
-    + f"; methods: {', '.join(mixable())}"
-)
-# how the run is carried out, not what it makes: not settings, so never in the run id or the manifest
-NOT_SETTINGS = (
-    "config_file",
-    "resume",
-    "dry_run",
-    "quiet",
-    "log_level",
-    "anyway",
-    "executor",
-    "ray_address",
-    "num_gpus_per_worker",
-)
-FLAG_TO_SETTING = {
-    "mix": lambda v: parse_mix(v) if v else {},
-    "templates": lambda v: str(v) if v else None,
-    "out": str,
-    "endpoint": lambda v: [e for e in (v or "").split(",") if e],
-}
-MIX_DRIFT = 0.02  # warn when a method's actual share is this far from its requested share
 
 
 def show_version(value: bool) -> None:
@@ -116,10 +69,6 @@ def hub_failure(what: str, exc: Exception) -> None:
     fail(f"{what} failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}", code=1)
 
 
-def default_agent_id() -> str:
-    return os.environ.get("AUGMENT_AGENT_ID") or getpass.getuser()
-
-
 @app.command()
 def run(
     ctx: typer.Context,
@@ -164,7 +113,13 @@ def run(
     num_gpus_per_worker: Annotated[float, typer.Option(help="ray: GPUs of each LLM engine actor")] = 0.0,
     embeddings: Annotated[str, typer.Option(help="contamination embeddings: auto, on, off")] = "auto",
     decontaminate: Annotated[bool, typer.Option(help="drop rows derived from GSM8K test")] = True,
-    judge: Annotated[Optional[str], typer.Option(help="an LLM (vLLM model) that decides undecided test pairs")] = None,
+    judge: Annotated[
+        bool, typer.Option(help="the model (--model/--endpoint) decides the pairs the test check leaves undecided")
+    ] = False,
+    solver_check: Annotated[
+        bool, typer.Option(help="the model (--model/--endpoint) re-solves each symbolic row; keep it on a majority")
+    ] = False,
+    solver_samples: Annotated[int, typer.Option(help="solver check: solutions sampled per symbolic row")] = 4,
     model: Annotated[Optional[str], typer.Option(help="LLM: model name or path (vLLM)")] = None,
     endpoint: Annotated[Optional[str], typer.Option(help="LLM: OpenAI-compatible URL[,URL...] instead of vLLM")] = None,
     tensor_parallel_size: Annotated[int, typer.Option(help="LLM: GPUs per model replica")] = 1,
@@ -185,29 +140,12 @@ def run(
 
     if quiet:
         silence_progress_bars()
-    flags = {k: v for k, v in ctx.params.items() if k not in NOT_SETTINGS}
-    settings = run_config_dict(config_file) if config_file else {}
-    # with a settings file only the flags given override it (typer's ParameterSource, compared by name)
-    given = [k for k in flags if not config_file or ctx.get_parameter_source(k).name != "DEFAULT"]
-    for key in given:
-        value = FLAG_TO_SETTING.get(key, lambda v: v)(flags[key])
-        if key in NESTED_FLAGS:
-            block, field = NESTED_FLAGS[key]
-            settings[block] = {**settings.get(block, {}), field: value}
-            if key == "samples":
-                settings["llm"]["min_votes"] = min(3, value)
-        else:
-            settings[key] = value
-    settings["agent_id"] = settings.get("agent_id") or default_agent_id()
-    requested = sum((settings.get("mix") or {}).values())
+    settings = settings_from_flags(ctx, config_file)
     run_config = build_run_config(settings)  # a ConfigError is one line, from main()
     where = ExecutorConfig(executor, ray_address, num_gpus_per_worker)
-    if requested and abs(requested - 1) > 1e-9:
-        typer.echo(
-            f"warning: mix shares sum to {requested:g}; renormalised to "
-            + ", ".join(f"{m}={s:.3f}" for m, s in run_config.mix.items()),
-            err=True,
-        )
+    renormalised = renormalised_mix_warning(settings.get("mix"), run_config)
+    if renormalised:
+        typer.echo(renormalised, err=True)
     templates, out = Path(run_config.templates) if run_config.templates else None, Path(run_config.out)
     if templates is not None and not templates.is_file():
         fail(f"templates file {templates} does not exist")
@@ -224,23 +162,11 @@ def run(
         )
     except OSError as exc:  # disk full, read-only filesystem, ...: the path and the reason
         fail(describe(exc), code=1)
-    warn_on_mix_drift(result.version_dir, run_config.mix)
+    drift = mix_drift_warning(result.version_dir, run_config.mix)
+    if drift:
+        typer.echo(drift, err=True)
     if result.announcement:
         typer.echo(f"announced in {result.announcement}")
-
-
-def warn_on_mix_drift(version_dir: Path, requested: dict[str, float]) -> None:
-    import json
-
-    manifest = json.loads((version_dir / "manifest.json").read_text())
-    actual = {m: count / max(manifest["rows"], 1) for m, count in manifest["methods"].items()}
-    drifted = [m for m in {**requested, **actual} if abs(actual.get(m, 0) - requested.get(m, 0)) > MIX_DRIFT]
-    if drifted:
-        typer.echo(
-            "warning: the actual mix drifts from the requested one: "
-            + ", ".join(f"{m} {actual.get(m, 0):.1%} (requested {requested.get(m, 0):.1%})" for m in drifted),
-            err=True,
-        )
 
 
 @app.command()
@@ -346,7 +272,13 @@ def audit(
     html: Annotated[Optional[Path], typer.Option(help="write a review page of the flagged rows here")] = None,
     fail_on_contamination: Annotated[bool, typer.Option(help="exit 1 when any row is flagged")] = False,
     embeddings: Annotated[str, typer.Option(help="auto, on or off")] = "auto",
-    judge: Annotated[Optional[str], typer.Option(help="an LLM (vLLM model) that decides the undecided pairs")] = None,
+    judge: Annotated[bool, typer.Option(help="an LLM (--model or --endpoint) decides the undecided pairs")] = False,
+    model: Annotated[Optional[str], typer.Option(help="judge: model name or path (vLLM)")] = None,
+    endpoint: Annotated[
+        Optional[str], typer.Option(help="judge: OpenAI-compatible URL[,URL...] instead of vLLM")
+    ] = None,
+    max_model_len: Annotated[Optional[int], typer.Option(help="judge: context length")] = None,
+    enforce_eager: Annotated[bool, typer.Option(help="judge: no CUDA graphs / compilation (faster start)")] = False,
 ) -> None:
     """Find questions that are, or derive from, GSM8K test questions."""
     from rich.progress import Progress
@@ -357,13 +289,21 @@ def audit(
     for path in (report, html):
         if path is not None and not path.parent.is_dir():
             fail(f"cannot write {path}: {path.parent} is not a directory")
+    engine = None
+    if judge:
+        from augment.judge import judge_engine
+
+        endpoints = [e for e in (endpoint or "").split(",") if e]
+        engine = judge_engine(model, endpoints, max_model_len=max_model_len, enforce_eager=enforce_eager)
+    elif model or endpoint:
+        fail("--model and --endpoint name the judge's model: add --judge")
     values = load_field(source, field)
     with Progress(transient=True, disable=len(values) < 10_000) as progress:
         bar = progress.add_task("auditing", total=len(values))
         result = run_audit(
             values,
             embeddings=embeddings,
-            judge_model=judge,
+            judge_engine=engine,
             on_progress=lambda done: progress.update(bar, completed=done),
         )
     try:

@@ -40,11 +40,14 @@ def parse_mix(text: str) -> dict[str, float]:
 class ContaminationConfig:
     enabled: bool = True
     embeddings: str = "auto"  # auto: a static embedding distilled from MiniLM when installed; on: require it; off: none
-    judge: str | None = None  # a vLLM model that decides the pairs the detector leaves undecided
+    judge: bool = False  # the run's model (--model/--endpoint) decides the pairs the detector leaves undecided
 
     def __post_init__(self):
         if self.embeddings not in ("auto", "on", "off"):
             raise ConfigError("contamination.embeddings must be auto, on or off")
+        self.judge = bool(self.judge) if self.judge in (None, True, False) else self.judge  # older manifests: null
+        if not isinstance(self.judge, bool):
+            raise ConfigError("contamination.judge is a switch (true or false); the model that judges is --model")
 
 
 @dataclass
@@ -98,6 +101,19 @@ class ExecutorConfig:
 
 
 @dataclass
+class SolverCheckConfig:
+    """`--solver-check`: the run's model (the `llm` block, no engine of its own) re-solves every symbolic row
+    `samples` times from its question alone; `augment.solver_check` keeps the row on a strict majority."""
+
+    enabled: bool = False
+    samples: int = 4
+
+    def __post_init__(self):
+        if self.samples < 1:
+            raise ConfigError(f"--solver-samples must be at least 1 (got {self.samples})")
+
+
+@dataclass
 class RunConfig:
     n: int = 50_000
     seed: int = 0
@@ -113,6 +129,7 @@ class RunConfig:
     dedup: DedupSettings = field(default_factory=DedupSettings)
     contamination: ContaminationConfig = field(default_factory=ContaminationConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
+    solver_check: SolverCheckConfig = field(default_factory=SolverCheckConfig)
     # where and how the run writes; these do not change the rows, so they are not in the fingerprint
     out: str = "artifacts/data"
     agent_id: str = "agent"
@@ -140,6 +157,12 @@ class RunConfig:
             raise ConfigError(
                 f"methods {', '.join(m for m in self.mix if REGISTRY[m].engine == 'llm')} need --model or --endpoint"
             )
+        if self.solver_check.enabled:
+            self._check_solver_check()
+        if self.contamination.judge and not (self.llm.model or self.llm.endpoints):
+            raise ConfigError("--judge needs the model that judges the pairs: give --model or --endpoint")
+        if self.contamination.judge and not self.contamination.enabled:
+            raise ConfigError("--judge decides pairs of the test check, which --no-decontaminate turns off")
         if self.max_per_source < 1 or self.chunk_size < 1 or self.workers < 1:
             raise ConfigError("max_per_source, chunk_size and workers must be at least 1")
         if not _AGENT_ID_RE.fullmatch(self.agent_id):
@@ -148,9 +171,20 @@ class RunConfig:
         if not _AGENT_ID_RE.fullmatch(self.name):
             raise ConfigError(f"dataset name {self.name!r} must be 1-64 letters, digits, '.', '_' or '-'")
 
+    def _check_solver_check(self) -> None:
+        if not (self.llm.model or self.llm.endpoints):
+            raise ConfigError("--solver-check needs the model that re-solves the rows: give --model or --endpoint")
+        if not any(REGISTRY[m].engine == "symbolic" for m in self.mix):
+            raise ConfigError(f"--solver-check checks symbolic rows, and the mix ({', '.join(self.mix)}) makes none")
+
     @property
     def uses_llm(self) -> bool:
         return any(REGISTRY[m].engine == "llm" for m in self.mix)
+
+    @property
+    def uses_model(self) -> bool:
+        """The run calls a model: to write rows (LLM methods) or to check them (--solver-check, --judge)."""
+        return self.uses_llm or self.solver_check.enabled or self.contamination.judge
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -159,11 +193,28 @@ class RunConfig:
         """The run id: settings that shape the rows, the source's identity and the code that makes the rows."""
         # n and allow_fewer only decide how much of the row stream is published, not what it holds
         ignored = ("n", "allow_fewer", "out", "agent_id", "name", "announce", "workers")
-        settings = {k: v for k, v in self.to_dict().items() if k not in ignored}
-        if not self.uses_llm:
-            settings.pop("llm")
+        settings = without_unused_blocks({k: v for k, v in self.to_dict().items() if k not in ignored})
         blob = json.dumps({"settings": settings, "source": source_identity, "code": rows_code_hash()}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def without_unused_blocks(settings: dict) -> dict:
+    """Settings without the blocks that shape no row: `llm` when no model is called, `solver_check` when it is
+    off, the judge switch when it is off. So a run's identities stay those of the releases made before these
+    existed."""
+    kept = dict(settings)
+    mix = kept.get("mix") if isinstance(kept.get("mix"), dict) else {}  # a manifest may be anyone's
+    solver = kept.pop("solver_check", None)
+    checked = isinstance(solver, dict) and solver.get("enabled")
+    if checked:
+        kept["solver_check"] = solver
+    contamination = kept.get("contamination")
+    judged = isinstance(contamination, dict) and bool(contamination.get("judge"))
+    if isinstance(contamination, dict) and not judged:
+        kept["contamination"] = {k: v for k, v in contamination.items() if k != "judge"}
+    if not (checked or judged) and not any(REGISTRY[m].engine == "llm" for m in mix if m in REGISTRY):
+        kept.pop("llm", None)
+    return kept
 
 
 def run_config_dict(path: Path) -> dict:

@@ -1,8 +1,8 @@
 """An optional LLM judge for the pairs the contamination detector leaves undecided.
 
 As the LMSYS decontaminator asks a strong model whether a retrieved pair is the same problem,
-`augment audit --judge MODEL` (and `augment run --judge MODEL`) asks one, through the
-project's engines, about every question whose best pair scored between the scorer's
+`augment audit --judge --model M` (and `augment run --judge` with the run's --model or --endpoint)
+asks one, through the project's engines, about every question whose best pair scored between the scorer's
 `judge_floor` and its threshold. A "yes" flags the question with the reason "judged"; the
 CPU default never needs it.
 """
@@ -10,16 +10,12 @@ CPU default never needs it.
 from __future__ import annotations
 
 from augment.config import LLMConfig
-from augment.llm.engines import Request, make_engine
+from augment.errors import ConfigError
+from augment.llm.engines import Request, check_model, make_engine
 from augment.llm.prompts import render
 from filters.contamination import ContaminationDetector, Verdict
 
 ANSWER = r"(yes|no)"
-
-
-def judge_config(model: str) -> LLMConfig:
-    """A deterministic, one-word configuration of the judge model (vLLM; CPU engines need eager mode)."""
-    return LLMConfig(model=model, temperature=0.0, max_tokens=3, samples=1, min_votes=1, enforce_eager=True)
 
 
 def judge(detector: ContaminationDetector, questions: list, verdicts: list[Verdict], engine) -> list[Verdict]:
@@ -49,5 +45,9 @@ def ask(engine, detector: ContaminationDetector, questions: list[str], test_indi
     return [texts[0].strip().lower().startswith("yes") for texts in engine.generate(requests)]
 
 
-def make_judge(model: str):
-    return make_engine(judge_config(model))
+def judge_engine(model: str | None, endpoints: list[str], **settings):
+    """The engine `augment audit --judge` asks (each request carries its own sampling: one word, temperature 0)."""
+    if not (model or endpoints):
+        raise ConfigError("--judge needs the model that judges the pairs: give --model or --endpoint")
+    check_model(model, endpoints)
+    return make_engine(LLMConfig(model=model, endpoints=endpoints, samples=1, min_votes=1, **settings))

@@ -40,6 +40,7 @@ from augment.workspace import check_collision, post_proposal
 from dedup.index import DuplicateIndex
 from filters.calculator import check_solution
 from filters.label_errors import label_error
+from filters.vetting import vetting_flag
 
 
 class RunError(UserError):
@@ -70,8 +71,7 @@ def run(
         require_ray()  # before anything is written
     if config.contamination.enabled:
         require_embeddings(config.contamination.embeddings)
-        check_model(config.contamination.judge, endpoints=[])
-    if config.uses_llm:
+    if config.uses_model:
         check_model(config.llm.model, config.llm.endpoints)
     source = load_source(config.source)
     identity = dict(source.identity)
@@ -228,11 +228,14 @@ def _finish_announcement(config, store, published: Path, run_id: str, log) -> Ru
 
 
 def _broken_sources(frame: pl.DataFrame) -> tuple[dict[int, str], StageStats]:
-    """Sources that must not seed variants: known label errors and solutions that contradict themselves."""
+    """Sources that must not seed variants: known label errors, sources a blind solver flagged, and solutions
+    that contradict themselves."""
     excluded = {}
     for index, question, answer in frame.select("source_index", "question", "answer").iter_rows():
         if label_error(question):
             excluded[index] = "source:label-error"
+        elif flagged := vetting_flag(question):
+            excluded[index] = f"source:{flagged['flag']}"
         elif check_solution(answer, question).code in ("calc:wrong-step", "calc:final-mismatch", "calc:bad-annotation"):
             excluded[index] = "source:broken-solution"
     stats = StageStats("sources", frame.height, frame.height - len(excluded), Counter(excluded.values()))
@@ -304,13 +307,13 @@ class _Tally:
     totals: dict[str, StageStats]
 
     @classmethod
-    def from_store(cls, store: RunStore) -> _Tally:
+    def from_store(cls, store: RunStore, config: RunConfig) -> _Tally:
         done = store.completed()
         tally = cls(
             0,
             len(done),
             store.task_range(done[-1])[1] if done else 0,
-            {name: StageStats(name) for name in (*TASK_STAGES, *chunk_stage_names())},
+            {name: StageStats(name) for name in (*TASK_STAGES, *chunk_stage_names(config))},
         )
         tally.kept = sum(store.load(k, "rows").height for k in done)
         tally.add_stats(stat for k in done for stat in store.stats(k))
@@ -348,7 +351,7 @@ def _run_chunks(work: ChunkWork, workers, store: RunStore, tasks: pl.DataFrame, 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    config, tally = work.config, _Tally.from_store(store)
+    config, tally = work.config, _Tally.from_store(store, work.config)
     stages = ", ".join(tally.totals)
     with Progress(
         TextColumn("[bold]{task.description}"),

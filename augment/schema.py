@@ -21,7 +21,7 @@ VERIFICATION_TYPE = pa.struct(
     [
         ("kind", pa.string()),  # re-execution | gold-match | vote+program | construction
         ("checks", pa.list_(pa.string())),  # every check the row passed
-        ("votes", pa.int32()),  # self-consistency evidence (LLM methods), else null
+        ("votes", pa.int32()),  # self-consistency (LLM methods) or solver-check agreement (symbolic), else null
         ("samples", pa.int32()),
         ("share", pa.float64()),
         ("program_answer", pa.string()),  # program-of-thought result, else null

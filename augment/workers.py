@@ -30,7 +30,7 @@ from augment.symbolic.generator import (
     read_records,
     write_records,
 )
-from augment.symbolic.variants import invertible
+from augment.symbolic.variants import invertible, renameable
 from augment.verification import VerifyPolicy, generate_then_verify
 from filters import embeddings
 
@@ -87,7 +87,7 @@ class SymbolicShard:
         self.detector = make_detector(spec.contamination.embeddings, spec.train_questions) if enabled else None
         self.templates = TemplateInfo(
             sorted(templates.compiled),
-            sorted(i for i, t in templates.compiled.items() if t.names),
+            sorted(i for i, t in templates.compiled.items() if renameable(t)),
             sorted(i for i, t in templates.compiled.items() if invertible(t)),
             templates.skipped,
             derived,

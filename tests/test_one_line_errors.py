@@ -250,12 +250,21 @@ def test_an_endpoint_that_refuses_connections_is_one_line(small_source, tmp_path
 
 def test_a_missing_model_folder_is_one_line(small_source, tmp_path):
     missing = tmp_path / "no-such-model"
-    for option in ("--model", "--judge"):
-        args = [*RUN, "--source", str(small_source), "--out", str(tmp_path / "out"), option, str(missing)]
-        if option == "--model":
-            args += LLM_RUN
+    for extra in (LLM_RUN, ["--judge"], ["--solver-check"]):  # writing rows, judging pairs, re-solving rows
+        args = [*RUN, "--source", str(small_source), "--out", str(tmp_path / "out"), "--model", str(missing), *extra]
         one_line_failure(augment_cli(*args, cwd=tmp_path), f"model folder {missing} does not exist")
+    one_line_failure(
+        augment_cli("audit", str(small_source), "--judge", "--model", str(missing), cwd=tmp_path), "does not exist"
+    )
     assert not (tmp_path / "out").exists()
+
+
+def test_a_judge_without_a_model_is_one_line(small_source, tmp_path):
+    """Ruling 4: --judge is a switch on the engine flags; without --model or --endpoint it has no model."""
+    args = [*RUN, "--source", str(small_source), "--out", str(tmp_path / "out"), "--judge"]
+    one_line_failure(augment_cli(*args, cwd=tmp_path), "--judge needs the model")
+    one_line_failure(augment_cli("audit", str(small_source), "--judge", cwd=tmp_path), "--judge needs the model")
+    one_line_failure(augment_cli("audit", str(small_source), "--model", "m", cwd=tmp_path), "add --judge")
 
 
 @pytest.mark.parametrize(

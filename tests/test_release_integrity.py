@@ -6,7 +6,7 @@ import json
 import pytest
 from conftest import ROOT, augment_cli
 from hub_fake import FakeHfApi
-from test_publish_and_push import release
+from releases import release
 
 from augment.hub import push
 from augment.publish import find_published, verify_release

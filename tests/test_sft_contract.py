@@ -1,7 +1,7 @@
 """The contract with trainers: TRL's SFTTrainer trains on a published release as it is, with no reshaping."""
 
 import pytest
-from test_publish_and_push import release
+from releases import release
 from tiny_model import build_tiny_model
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,7 @@
 may be a coincidence, so both readings are frozen; never untied (an untied literal that should have
 followed would make a wrong answer)."""
 
-from augment.symbolic.quantities import noun_after
+from augment.symbolic.nouns import noun_after
 from tests.test_soundness_ambiguity import renumbered, skip_reason
 
 

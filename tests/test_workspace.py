@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from conftest import ROOT, augment_cli
 from hub_fake import FakeHfApi
-from test_publish_and_push import make_rows
+from releases import make_rows
 
 from augment.announce import announce, config_fingerprint, read_notes
 from augment.config import RunConfig

@@ -62,7 +62,10 @@ class Renumber(SymbolicMethod):
 
 class Rename(SymbolicMethod):
     name, default_share = "rename", 0.2
-    note = "new numbers and new names (same gender, so pronouns stay right)"
+    note = (
+        "new numbers, new names (same gender, so pronouns stay right) and everyday things swapped within their "
+        "kind (apples for pears, cookies for muffins)"
+    )
 
     def eligible(self, eligibility, source: int) -> bool:
         return source in eligibility.named

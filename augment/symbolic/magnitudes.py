@@ -100,3 +100,25 @@ def plausible_domain(question: str, quantity: Quantity, domain: str) -> str:
 
 def _frozen(value: Fraction) -> str:
     return f"range({format_number(value)}, {format_number(value + 1)})"
+
+
+# A result counted in hours, minutes or days where the question speaks of one day or one week: the time
+# there is (the audits read 31 hours of television on a Friday and "8 nights a week").
+_PERIOD_RES = {
+    "day": re.compile(r"\b(?:a|per|each|every|one|that|the same|in a|all)\s+day\b|\bdaily\b|\b[A-Z][a-z]+day\b"),
+    "week": re.compile(r"\b(?:a|per|each|every|one|that|the same|in a|all)\s+week\b|\bweekly\b", re.IGNORECASE),
+}
+_TIME_IN = {("hour", "day"): 24, ("minute", "day"): 1440, ("hour", "week"): 168, ("day", "week"): 7}
+_TIME_IN[("night", "week")] = 7
+
+
+def time_budget(question: str, counted: frozenset[str] | None, value: Fraction) -> int | None:
+    """The smallest period's length that holds `value` units of the time `counted` names, or None."""
+    if not counted:
+        return None
+    caps = [
+        cap
+        for (unit, period), cap in _TIME_IN.items()
+        if unit in counted and value <= cap and _PERIOD_RES[period].search(question)
+    ]
+    return min(caps, default=None)

@@ -22,7 +22,10 @@ F = Fraction
 # Word cues in the question -> constants a solution may use without them being written.
 # One alternation, one pass per question; no two entries match the same word.
 _CUE_TABLE = [
-    (r"twice|doubl\w*|two times|pairs?|couples?|hal(?:f|ves|ved)|both|round[- ]trips?|and back", (2, F(1, 2))),
+    (
+        r"twice|doubl\w*|two times|pairs?|couples?|hal(?:f|ves|ved)|both|round[- ]trips?|and (?:back|down|forth)",
+        (2, F(1, 2)),
+    ),
     (r"tripl\w*|thrice|three times|thirds?", (3, F(1, 3))),
     (r"quarters?|fourths?|quadrupl\w*", (4, F(1, 4), 25)),
     (r"dozens?", (12,)),
@@ -32,7 +35,7 @@ _CUE_TABLE = [
     (r"tenths?", (10, F(1, 10))),
     (r"weeks?|weekly", (7, 52)),
     (r"weekends?", (2,)),
-    (r"weekdays?", (5,)),
+    (r"weekdays?|weeknights?|workdays?|schooldays?", (5,)),
     (r"hours?|hourly|minutes?|seconds?|mph", (60, 24, 3600)),
     (r"days?|daily|nights?", (24, 7, 30, 31, 365)),
     (r"months?|monthly", (12, 4, 30)),
@@ -52,7 +55,8 @@ _CUE_TABLE = [
     (r"squares?|rectang\w*", (4,)),
     (r"pentagons?", (5,)),
     (r"hexagons?", (6,)),
-    (r"octagons?|spiders?|octop\w*", (8,)),
+    (r"octagons?|spiders?|tarantulas?|scorpions?|octop\w*", (8,)),
+    (r"insects?|ants?|beetles?|bees?|ladybugs?|butterfl\w*|hexapods?", (6,)),
     (r"(?:bi)?cycles?|bikes?", (2,)),
     (r"legs?", (2, 4)),
     (r"wheels?|tires?|paws?", (4,)),
@@ -247,7 +251,9 @@ def cue_constants(question: str) -> frozenset[Fraction]:
     values = set()
     lowered = question.lower()
     words = set(re.findall(r"(?<!-)\b[a-z]+\b(?!-)", lowered))  # "tic-tac-toe" has no toes
-    words |= {" ".join(pair) for pair in re.findall(r"\b(two|three|round|and)[- ](times|trips?|back)\b", lowered)}
+    words |= {
+        " ".join(pair) for pair in re.findall(r"\b(two|three|round|and)[- ](times|trips?|back|down|forth)\b", lowered)
+    }
     if "%" in question:
         words.add("%")
     for word in words:
@@ -354,61 +360,3 @@ def implied_constants(question: str, stated: list[Quantity] | None = None) -> fr
     parts of its fractions: "2/5" allows 5 and 3), bare constants and what the wording implies."""
     stated = question_quantities(question) if stated is None else stated
     return frozenset(set(BARE_CONSTANTS) | {q.value for q in stated} | cue_constants(question) | fraction_parts(stated))
-
-
-# Words after a number that say nothing about what it counts: "2 each", "3 times", "4 more".
-_NOT_NOUNS = frozenset(
-    "a an the and or of to in on at for from by with as is are was were be been will would can could than then so"
-    " if that this these those it its each per every more less fewer times time other others total left over out"
-    " x minus plus divided multiplied equals equal all altogether only about just into which who after before"
-    " now still already because since while when but he she they we you i his her their our my off".split()
-)
-_WORD_RE = re.compile(r"[a-z]+(?:'s)?")
-_UNIT_ALIASES = {
-    "dollar": "$",
-    "buck": "$",
-    "hr": "hour",
-    "min": "minute",
-    "sec": "second",
-    "ft": "foot",
-    "feet": "foot",
-    "l": "liter",
-    "litre": "liter",
-    "lb": "pound",
-    "oz": "ounce",
-    "kg": "kilogram",
-    "km": "kilometer",
-    "m": "meter",
-    "mi": "mile",
-    "yd": "yard",
-    "cm": "centimeter",
-}
-
-
-def noun_after(text: str, end: int, start: int | None = None) -> frozenset[str] | None:
-    """What a number counts, as the stems of the (at most two) words after it: "2 business partners" ->
-    {business, partner}; "$4.00" and "4 dollars" -> {$}. None where nothing follows ("2 * 3", "2 each"): no evidence."""
-    words = set()
-    if start is not None and text[:start].rstrip().endswith("$"):
-        words.add("$")
-    rest = text[end : end + 40].lower()
-    if rest.startswith("%"):
-        words.add("percent")
-    else:
-        for token in re.match(r"[\s-]*((?:[a-z'-]+\s*){0,2})", rest).group(1).split():
-            word = _WORD_RE.match(token.strip("'-"))
-            if not word or word.group(0) in _NOT_NOUNS:
-                break
-            stem = _stem(word.group(0).removesuffix("'s"))
-            words.add(_STEM_ALIASES.get(stem, stem))
-    return frozenset(words) or None
-
-
-def _stem(word: str) -> str:
-    """A stem shared by singular and plural: "berries" and "berry", "boxes" and "box", "calories" and "calorie"."""
-    if word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    return re.sub(r"(?:ie|e|y|i)$", "", word) or word
-
-
-_STEM_ALIASES = {_stem(short): unit if unit == "$" else _stem(unit) for short, unit in _UNIT_ALIASES.items()}

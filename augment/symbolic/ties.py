@@ -51,7 +51,7 @@ class Resolver:
     """Ties each number of a solution to a variable, an earlier result or a constant."""
 
     def __init__(self, variables, cues, constants, hundredths, question, factors=None, parts=frozenset()):
-        self.variables, self.cues, self.constants = variables, cues, constants
+        self.variables, self.cues, self.constants, self.question = variables, cues, constants, question
         self.parts = parts  # the parts of the question's fractions: 5 and 3 of "3/5"
         self.factors = factors or {}  # 1.2 -> 20 ("20% more"): a constant the percent makes
         self.fractions: set[str] = set()  # fractions the question writes: "3/5"
@@ -67,6 +67,7 @@ class Resolver:
         self.ambiguous: set[str] = set()  # stated numbers a constant may come from ("50% off", 6 days / 3): frozen
         self.ratios: dict[Fraction, frozenset[Fraction]] = {}  # 2 -> {6, 3} for "every 3 days ... 6 days"
         self.nouns: dict[Fraction, list[frozenset[str] | None]] = {}  # value -> what each stated mention counts
+        self.result_nouns: dict[str, frozenset[str]] = {}  # a step's expression -> what its result counts
         self.fixed_nouns: dict[Fraction, list[frozenset[str] | None]] = {}  # the same for fixed ones: "top 2 floors"
 
     def resolve(self, value: Fraction, where: str, noun: frozenset[str] | None = None) -> str | None:
@@ -102,7 +103,9 @@ class Resolver:
             variable = None
         percent = self.variables.get(value * 100) if value * 100 in self.hundredths else None
         results = list(dict.fromkeys(s.expr for s in self.steps if s.value == value))
-        if not results and value < 1 and "%" in self.cues_text:  # "100 - 35 = 65" then "104 / .65"
+        if (
+            not results and value < 1 and "%" in self.cues_text and value not in self.factors
+        ):  # "100 - 35 = 65", "/ .65"
             results = [f"({s.expr}) / 100" for s in self.steps if s.value == value * 100][-1:]
         if results:
             latest = results[-1]

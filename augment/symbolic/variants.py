@@ -18,6 +18,7 @@ import numpy as np
 from augment.symbolic.compiled import CompiledTemplate, Sample
 from augment.symbolic.expressions import evaluate_exact
 from augment.symbolic.names import find_names
+from augment.symbolic.objects import swap_things, swappable
 from filters.arith import ExpressionError
 from filters.numbers import decimal_places, format_number
 
@@ -47,8 +48,9 @@ def renumber(template: CompiledTemplate, sample: Sample) -> Variant:
 
 
 def rename(template: CompiledTemplate, sample: Sample, rng: np.random.Generator) -> Variant:
-    """New numbers and new people: each name swapped within its gender list, so pronouns stay right."""
-    if not template.names:
+    """New numbers, new people and new things: each name swapped within its gender list, so pronouns stay
+    right, and an everyday thing for another of its kind (`objects.py`)."""
+    if not renameable(template):
         raise VariantSkip("symbolic:no-names")
     taken = set(find_names(template.template.question)) | set(find_names(template.template.answer))
     chosen: dict[str, str] = {}
@@ -59,8 +61,14 @@ def rename(template: CompiledTemplate, sample: Sample, rng: np.random.Generator)
         chosen[slot] = options[int(rng.integers(len(options)))]
         taken.add(chosen[slot])
     question, answer = template.render(sample, names=chosen)
-    params = _params(sample) | {"names": chosen}
+    question, answer, things = swap_things(question, answer, rng)
+    params = _params(sample) | {"names": chosen} | ({"things": things} if things else {})
     return Variant(question, answer, template.final(sample), params, _stale(template, sample))
+
+
+def renameable(template: CompiledTemplate) -> bool:
+    """Whether `rename` has a person or a thing to swap."""
+    return bool(template.names) or swappable(template.template.question)
 
 
 def backward(template: CompiledTemplate, sample: Sample, rng: np.random.Generator) -> Variant:

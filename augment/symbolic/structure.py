@@ -1,0 +1,111 @@
+"""Numbers the story's structure fixes, whatever a variant does to the others.
+
+- The size of a group it lists one by one: "Jorge, Matias and Carlos ... the three have", "the two islands",
+  "all 4 subjects". First stated as a group ("the", "these", "all", "both", "each of the" before it), such a
+  count stays fixed; where the same value is stated earlier of the same thing ("3 cups ... the 3 cups") it
+  refers back to that number and varies with it, as does one somebody owns ("all 6 of her balloons"). A group one larger than a number stated before it
+  ("4 quizzes ... the final ... the 5 quizzes") counts those and one more, so both stay fixed.
+- The last of named positions: "the first, second, third ... and the last round" makes 4 rounds; and
+  positions named by a number: "on day 2", "in week 3", "Level 4".
+- Shares of one whole stated both ways: "pays 80%, leaving the remaining 20%".
+- A count of people the text then names: "Clyde's four children ... June, Patty, Josh and Henry".
+And a size the wording implies: "Ben and Tia ... invited two of their friends" are 4 people, so a stated 4
+("4 bags of snacks") may be read as them (`party_sizes`, a constant like "a week": 7).
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from augment.symbolic.names import find_names
+from augment.symbolic.nouns import noun_after
+from augment.symbolic.quantities import Quantity
+
+LARGEST_LISTED_GROUP = 12  # "each of the 16 students" is a class, not a list
+_GROUP_LEAD_RE = re.compile(
+    r"\b(?:the|these|those|all(?: of)?(?: the)?|both(?: of)?(?: the)?|each of the|every one of the)"
+    r"(?:\s+(?:first|last|next|past|previous|following))?\s*$",
+    re.IGNORECASE,
+)
+_PEOPLE = r"(?:children|kids|sons|daughters|friends|siblings|brothers|sisters|cousins|guests|grandchildren|students)"
+_PEOPLE_RE = re.compile(rf"\s+(?:[a-z]+\s+){{0,2}}?{_PEOPLE}\b")
+_COMPANIONS_RE = re.compile(rf"\s+(?:of\s+(?:his|her|their|our|my)\s+)?(?:[a-z]+\s+)?{_PEOPLE}\b")
+_OPENERS = frozenset(
+    "The A An If In On At After Before When While How What Which Who Each Every All Then So But And They He She "
+    "It We You I His Her Their Its This That These Those There One Two Three Four Five Six Seven Eight Nine Ten "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mr Mrs Ms Dr Together Finally First Later".split()
+)
+_POSSESSED_RE = re.compile(r"\s+of\s+(?:her|his|their|its|my|our|your)\b", re.IGNORECASE)  # "all 6 of her balloons"
+_POSITION_LABEL_RE = re.compile(
+    r"\b(?:day|week|month|round|level|stage|chapter|lap|game|grade|floor|step|hole|inning|quarter)\s+(\d{1,2})\b(?!\s*[%/])",
+    re.IGNORECASE,
+)
+_LAST_POSITION_RE = re.compile(r"\b(?:the|his|her|their|its)\s+(?:last|final)\b", re.IGNORECASE)
+
+
+def group_counts(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """Values stated as the size of a listed group (not referring back), and a stated number one below one."""
+    earlier: dict[Fraction, list[frozenset[str] | None]] = {}  # value -> what each earlier statement counts
+    counts = set()
+    for quantity in sorted(stated, key=lambda q: q.start):
+        noun = noun_after(question, quantity.end, quantity.start)
+        refers_back = noun is not None and any(
+            noun & (other or frozenset()) for other in earlier.get(quantity.value, [])
+        )
+        if (
+            not refers_back
+            and quantity.value <= LARGEST_LISTED_GROUP
+            and quantity.value.denominator == 1
+            and not (quantity.money or quantity.percent)
+            and _GROUP_LEAD_RE.search(question[: quantity.start])
+            and not _POSSESSED_RE.match(question, quantity.end)
+        ):
+            counts.add(quantity.value)
+            if quantity.value - 1 in earlier:
+                counts.add(quantity.value - 1)
+        earlier.setdefault(quantity.value, []).append(noun)
+    return frozenset(counts)
+
+
+def last_position(question: str, ordinals: frozenset[Fraction]) -> frozenset[Fraction]:
+    """ "the first, second, third ... and the last round": the last is one past the named positions."""
+    if ordinals and _LAST_POSITION_RE.search(question):
+        return frozenset({max(ordinals) + 1})
+    return frozenset()
+
+
+def complementary_percents(stated: list[Quantity]) -> frozenset[Fraction]:
+    """Percents that make up 100 together: varying one alone would leave shares that no longer add up."""
+    percents = {q.value for q in stated if q.percent}
+    return frozenset(p for p in percents if 0 < p < 100 and 100 - p in percents)
+
+
+def listed_people(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """A count of people that the names after it list one by one."""
+    return frozenset(
+        q.value
+        for q in stated
+        if 2 <= q.value <= LARGEST_LISTED_GROUP
+        and _PEOPLE_RE.match(question, q.end)
+        and len(_capitalised(question[q.end :]) - _capitalised(question[: q.start])) == q.value
+    )
+
+
+def _capitalised(text: str) -> set[str]:
+    """Capitalised words that are not sentence openers: the names a text lists ("June earned ...")."""
+    return {w for w in re.findall(r"\b[A-Z][a-z]+\b", text) if w not in _OPENERS}
+
+
+def party_sizes(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """The named people with the companions they bring: named + N, and named + N + 1 (the teller)."""
+    named = len(set(find_names(question)))
+    if not named:
+        return frozenset()
+    companions = [q.value for q in stated if q.value <= LARGEST_LISTED_GROUP and _COMPANIONS_RE.match(question, q.end)]
+    return frozenset(size for n in companions for size in (n + named, n + named + 1))
+
+
+def position_labels(question: str) -> frozenset[Fraction]:
+    """Numbers that name a position ("on day 2 he runs half"): a label, not a quantity to vary."""
+    return frozenset(Fraction(int(m.group(1))) for m in _POSITION_LABEL_RE.finditer(question))

@@ -1,0 +1,29 @@
+"""Train sources a blind solver flagged: a source seeds nothing when the solver's own answer differs from
+its `####` line, or when it judged the problem incoherent or implausible as written.
+
+Re-execution cannot see a solution that computes the wrong thing correctly ("6 inches longer" computed as
+20 - 6), nor a story that contradicts itself; its variants inherit the fault. The list is made by
+`benchmarks/train_vetting.py` from verdict files kept under `benchmarks/audits/`, and is keyed by the
+sha256 of the question, so it applies to any copy of GSM8K, in any order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+VETTING_FILE = Path(__file__).parent / "data" / "gsm8k_train_vetting.jsonl"
+
+
+@lru_cache(maxsize=1)
+def vetting_flags() -> dict[str, dict]:
+    """question sha256 -> {source_index, flag, solver_answer, gold, verdict, note}."""
+    records = [json.loads(line) for line in VETTING_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["question_sha256"]: r for r in records}
+
+
+def vetting_flag(question: str) -> dict | None:
+    """This question's flag, if a solver raised one."""
+    return vetting_flags().get(hashlib.sha256(question.encode()).hexdigest())

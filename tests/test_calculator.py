@@ -1,0 +1,26 @@
+"""Calculator re-execution of solutions: realistic model outputs, the first failing step, stray numbers."""
+
+import pytest
+from conftest import FIXTURES, read_jsonl
+
+from filters.calculator import check_solution, text_numbers_agree
+
+OUTPUTS = read_jsonl(FIXTURES / "model_outputs.jsonl")
+
+
+@pytest.mark.parametrize("case", OUTPUTS, ids=[c["id"] for c in OUTPUTS])
+def test_re_execution_of_model_outputs(case):
+    assert check_solution(case["text"]).code == case["calc"]
+
+
+def test_first_failing_step_is_reported():
+    report = check_solution(next(c for c in OUTPUTS if c["id"] == "wrong-arithmetic")["text"])
+    assert report.failed_line == 2
+    assert "10+8=19" in report.detail and "18" in report.detail
+
+
+def test_stray_numbers_in_solution_text():
+    question = "Tom has 3 boxes of 4 pens. How many pens does he have?"
+    assert text_numbers_agree("Tom has 3*4=<<3*4=12>>12 pens.\n#### 12", question) is None
+    reason = text_numbers_agree("Tom has 3*4=<<3*4=12>>12 pens, and 7 more.\n#### 12", question)
+    assert reason and "7" in reason
