@@ -103,7 +103,14 @@ def run(
     ] = True,
     allow_fewer: Annotated[bool, typer.Option(help="publish what survived when the source runs out")] = False,
     chunk_size: Annotated[int, typer.Option(help="tasks per checkpointed chunk")] = 4096,
-    workers: Annotated[int, typer.Option(help="processes for symbolic generation")] = 2,
+    workers: Annotated[
+        int, typer.Option(help="symbolic worker processes; with --executor ray, actors (and LLM engine actors)")
+    ] = 2,
+    executor: Annotated[str, typer.Option(help="where the workers run: local (processes) or ray (actors)")] = "local",
+    ray_address: Annotated[
+        Optional[str], typer.Option(help="ray: the cluster to join (ray://HOST:PORT, auto); default: a local Ray")
+    ] = None,
+    num_gpus_per_worker: Annotated[float, typer.Option(help="ray: GPUs of each LLM engine actor")] = 0.0,
     embeddings: Annotated[str, typer.Option(help="contamination embeddings: auto, on, off")] = "auto",
     decontaminate: Annotated[bool, typer.Option(help="drop rows derived from GSM8K test")] = True,
     judge: Annotated[
@@ -128,12 +135,14 @@ def run(
     quiet: Annotated[bool, typer.Option(help="no progress bars at all (model loading included)")] = False,
 ) -> None:
     """Generate, verify, deduplicate and decontaminate N rows; publish them as a new version."""
+    from augment.config import ExecutorConfig
     from augment.pipeline import run as run_pipeline
 
     if quiet:
         silence_progress_bars()
     settings = settings_from_flags(ctx, config_file)
     run_config = build_run_config(settings)  # a ConfigError is one line, from main()
+    where = ExecutorConfig(executor, ray_address, num_gpus_per_worker)
     renormalised = renormalised_mix_warning(settings.get("mix"), run_config)
     if renormalised:
         typer.echo(renormalised, err=True)
@@ -148,7 +157,9 @@ def run(
         print_prompts(run_config)
         return
     try:
-        result = run_pipeline(run_config, resume=resume, show_progress=not quiet, log=typer.echo, anyway=anyway)
+        result = run_pipeline(
+            run_config, resume=resume, show_progress=not quiet, log=typer.echo, anyway=anyway, executor=where
+        )
     except OSError as exc:  # disk full, read-only filesystem, ...: the path and the reason
         fail(describe(exc), code=1)
     drift = mix_drift_warning(result.version_dir, run_config.mix)

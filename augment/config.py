@@ -79,6 +79,27 @@ class LLMConfig:
             raise ConfigError("llm: gpu_memory_utilization must be within (0, 1]")
 
 
+EXECUTORS = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class ExecutorConfig:
+    """Where the workers of a run live: local processes, or Ray actors on a cluster. It changes how rows
+    are made, never which, so it is not a `RunConfig` setting: not in the run id nor in the manifest."""
+
+    kind: str = "local"
+    ray_address: str | None = None  # None: start a local Ray
+    num_gpus_per_worker: float = 0.0  # GPUs of each LLM actor
+
+    def __post_init__(self):
+        if self.kind not in EXECUTORS:
+            raise ConfigError(f"--executor must be one of {', '.join(EXECUTORS)} (got {self.kind!r})")
+        if self.kind != "ray" and (self.ray_address or self.num_gpus_per_worker):
+            raise ConfigError("--ray-address and --num-gpus-per-worker need --executor ray")
+        if not 0 <= self.num_gpus_per_worker < math.inf:
+            raise ConfigError(f"--num-gpus-per-worker must be >= 0 (got {self.num_gpus_per_worker})")
+
+
 @dataclass
 class SolverCheckConfig:
     """`--solver-check`: the run's model (the `llm` block, no engine of its own) re-solves every symbolic row

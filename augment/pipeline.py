@@ -14,6 +14,7 @@ import math
 import sys
 import time
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from augment.announce import announce, message_board
 from augment.checkpoint import RunStore, lock_path
 from augment.chunks import TASK_STAGES, ChunkContext, ChunkWork, chunk_stage_names
 from augment.code_version import rows_code_hash
-from augment.config import RunConfig
+from augment.config import ExecutorConfig, RunConfig
 from augment.decontamination import require_embeddings
 from augment.errors import UserError
 from augment.lifetime import run_lock, writing
@@ -57,8 +58,17 @@ class RunResult:
 
 
 def run(
-    config: RunConfig, resume: bool = True, show_progress: bool = True, log=print, anyway: bool = False
+    config: RunConfig,
+    resume: bool = True,
+    show_progress: bool = True,
+    log=print,
+    anyway: bool = False,
+    executor: ExecutorConfig = ExecutorConfig(),
 ) -> RunResult:
+    if executor.kind == "ray":
+        from augment.ray_executor import require_ray
+
+        require_ray()  # before anything is written
     if config.contamination.enabled:
         require_embeddings(config.contamination.embeddings)
     if config.uses_model:
@@ -77,10 +87,10 @@ def run(
 
     with run_lock(lock_path(dataset_dir, run_id), on_wait=waiting):  # identical runs publish once
         remove_abandoned_staging(dataset_dir, run_id)
-        return _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log)
+        return _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log, executor)
 
 
-def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log) -> RunResult:
+def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_progress, log, executor) -> RunResult:
     store = RunStore(dataset_dir / ".runs" / run_id)
     if not resume:
         store.discard()
@@ -94,7 +104,7 @@ def _run_locked(config, source, identity, run_id, dataset_dir, resume, show_prog
     description = {"run_id": run_id, "config": config.to_dict(), "source": identity, "version": __version__}
     if store.open(description | {"code": rows_code_hash()}):
         log(f"resuming run {run_id}: {len(store.completed())} chunk(s) already done")
-    made = _make_rows(config, source, run_id, store, show_progress)
+    made = _make_rows(config, source, run_id, store, show_progress, executor)
     return _publish(config, identity, run_id, dataset_dir, store, made, log)
 
 
@@ -108,7 +118,7 @@ class _Made:
     early_drops: pl.DataFrame
 
 
-def _make_rows(config: RunConfig, source, run_id: str, store: RunStore, show_progress: bool) -> _Made:
+def _make_rows(config: RunConfig, source, run_id: str, store: RunStore, show_progress: bool, executor) -> _Made:
     load_stats = StageStats(
         "load",
         source.frame.height + sum(source.malformed.values()),
@@ -118,17 +128,20 @@ def _make_rows(config: RunConfig, source, run_id: str, store: RunStore, show_pro
     if show_progress:
         print("sources: checking; template: compiling (workers)", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    workers = _spawn_workers(config, source.frame)  # they compile templates while this process checks the sources
-    try:
-        excluded, source_stats = _broken_sources(source.frame)
-        eligibility, template_stats = _templates(source.frame, excluded, workers, started)
-        tasks = plan_tasks(config, eligibility)
-        _check_capacity(config, source.frame.height, tasks.height)
-        work = ChunkWork(config, source.frame, run_id, excluded, _chunk_context(config, source.frame, store))
-        kept, totals = _run_chunks(work, workers, store, tasks, show_progress)
-    finally:
-        if workers is not None:
-            workers.close()
+    with _cluster(config, executor, show_progress) as cluster:
+        workers = _spawn_workers(config, source.frame, cluster)  # they compile templates while this checks sources
+        try:
+            excluded, source_stats = _broken_sources(source.frame)
+            eligibility, template_stats = _templates(source.frame, excluded, workers, started)
+            tasks = plan_tasks(config, eligibility)
+            _check_capacity(config, source.frame.height, tasks.height)
+            work = ChunkWork(config, source.frame, run_id, excluded, _chunk_context(config, source.frame, store))
+            if cluster is not None and config.uses_llm:
+                work.llm = cluster.llm_generator(config.llm, source.frame, excluded)
+            kept, totals = _run_chunks(work, workers, store, tasks, show_progress)
+        finally:
+            if workers is not None:
+                workers.close()
     funnel = [load_stats, source_stats, *([template_stats] if workers else []), *totals]
     early_drops = _early_drops(funnel, excluded, workers.skipped if workers else {})
     return _Made(kept, tasks.height, funnel, early_drops)
@@ -229,14 +242,29 @@ def _broken_sources(frame: pl.DataFrame) -> tuple[dict[int, str], StageStats]:
     return excluded, stats
 
 
-def _spawn_workers(config: RunConfig, sources: pl.DataFrame):
-    """The symbolic worker processes, when the run has symbolic or original tasks; None otherwise."""
+def _needs_workers(config: RunConfig) -> bool:
+    """Whether the run has symbolic or original tasks, which the symbolic workers make."""
+    return config.include_original or any(REGISTRY[m].engine != "llm" for m in config.mix)
+
+
+def _cluster(config: RunConfig, executor: ExecutorConfig, show_progress: bool):
+    """The Ray session of a `--executor ray` run (its workers' actors die with it); nothing for a local run."""
+    if executor.kind == "local":
+        return nullcontext()
+    from augment.ray_executor import ray_cluster
+
+    return ray_cluster(executor, config.workers, _needs_workers(config) + config.uses_llm, show_progress)
+
+
+def _spawn_workers(config: RunConfig, sources: pl.DataFrame, cluster):
+    """The symbolic workers (local processes, or the cluster's actors), when the run needs them; None otherwise."""
+    if not _needs_workers(config):
+        return None
     from augment.workers import SymbolicWorkers
 
-    if not config.include_original and all(REGISTRY[m].engine == "llm" for m in config.mix):
-        return None
     policy = VerifyPolicy.from_config(config.quality, config.llm)
-    return SymbolicWorkers(
+    make = cluster.symbolic_workers if cluster is not None else SymbolicWorkers
+    return make(
         sources, config.seed, config.max_per_source, config.templates, policy, config.workers, config.contamination
     )
 

@@ -45,7 +45,18 @@ MIX_HELP = (
     + ",".join(f"{m}={s:g}" for m, s in default_mix("symbolic").items())
     + f"; methods: {', '.join(mixable())}"
 )
-NOT_SETTINGS = ("config_file", "resume", "dry_run", "quiet", "log_level", "anyway")
+# how the run is carried out, not what it makes: not settings, so never in the run id or the manifest
+NOT_SETTINGS = (
+    "config_file",
+    "resume",
+    "dry_run",
+    "quiet",
+    "log_level",
+    "anyway",
+    "executor",
+    "ray_address",
+    "num_gpus_per_worker",
+)
 FLAG_TO_SETTING = {
     "mix": lambda v: parse_mix(v) if v else {},
     "templates": lambda v: str(v) if v else None,

@@ -50,6 +50,16 @@ def small_source(tmp_path_factory, train_rows) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, train_rows):
+    """The random-weight Llama of `tiny_model.py` (the LLM tests here and under Ray share it)."""
+    pytest.importorskip("vllm")
+    from tiny_model import build_tiny_model
+
+    texts = [r["question"] + " " + r["answer"] for r in train_rows[:3000]]
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-llama"), texts)
+
+
 def augment_cli(*args: str, cwd: Path, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run the real `augment` command in a subprocess."""
     environment = os.environ | {"AUGMENT_AGENT_ID": "tester", "PYTHONUNBUFFERED": "1"} | (env or {})

@@ -27,15 +27,6 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory, train_rows):
-    pytest.importorskip("vllm")
-    from tiny_model import build_tiny_model
-
-    texts = [r["question"] + " " + r["answer"] for r in train_rows[:3000]]
-    return build_tiny_model(tmp_path_factory.mktemp("tiny-llama"), texts)
-
-
-@pytest.fixture(scope="session")
 def cpu_config(tiny_model):
     for key, value in CPU_ENV.items():
         os.environ.setdefault(key, value)

@@ -54,6 +54,8 @@ def hostile(tmp_path_factory) -> Path:
         (["run", "--agent-id", "abc\n"], ["agent id"]),
         (["push", "{d}", "--to", "hf://datasets/a/b\n"], ["expected hf://datasets"]),
         (["audit", "{d}/nested.jsonl", "--report", "{d}/missing/report.jsonl"], ["missing/report.jsonl"]),
+        (["run", "--executor", "spark"], ["--executor must be one of local, ray"]),
+        (["run", "--ray-address", "auto"], ["--ray-address and --num-gpus-per-worker need --executor ray"]),
     ],
     ids=[
         "zero-row-parquet-run",
@@ -71,6 +73,8 @@ def hostile(tmp_path_factory) -> Path:
         "agent-id-with-newline",
         "push-target-with-newline",
         "audit-report-into-missing-directory",
+        "unknown-executor",
+        "ray-flag-without-ray",
     ],
 )
 def test_hostile_input_is_one_line(hostile, small_source, args, needles):
