@@ -33,14 +33,12 @@ from augment.llm.engines import check_model
 from augment.methods import REGISTRY, names
 from augment.plan import Eligibility, plan_tasks
 from augment.publish import find_published, publish_version, remove_abandoned_staging
+from augment.source_check import SOURCE_CHECK, SOURCES
 from augment.sources import SourceError, load_source
-from augment.stages import StageStats, format_funnel
+from augment.stages import DROP, StageStats, apply_stage, format_funnel
 from augment.verification import VerifyPolicy
 from augment.workspace import check_collision, post_proposal
 from dedup.index import DuplicateIndex
-from filters.calculator import check_solution
-from filters.label_errors import label_error
-from filters.vetting import vetting_flag
 
 
 class RunError(UserError):
@@ -131,7 +129,8 @@ def _make_rows(config: RunConfig, source, run_id: str, store: RunStore, show_pro
     with _cluster(config, executor, show_progress) as cluster:
         workers = _spawn_workers(config, source.frame, cluster)  # they compile templates while this checks sources
         try:
-            excluded, source_stats = _broken_sources(source.frame)
+            _, broken, source_stats = apply_stage(SOURCE_CHECK, source.frame)
+            excluded = dict(zip(broken["source_index"].to_list(), broken[DROP].to_list()))
             eligibility, template_stats = _templates(source.frame, excluded, workers, started)
             tasks = plan_tasks(config, eligibility)
             _check_capacity(config, source.frame.height, tasks.height)
@@ -225,21 +224,6 @@ def _finish_announcement(config, store, published: Path, run_id: str, log) -> Ru
         store.mark_published({"version_dir": str(published), "n": config.n, "announcement": str(announcement)})
     log(f"already published: {published} (run {run_id}); nothing to do")
     return RunResult(run_id, config.n, published, announcement=announcement, already_published=True)
-
-
-def _broken_sources(frame: pl.DataFrame) -> tuple[dict[int, str], StageStats]:
-    """Sources that must not seed variants: known label errors, sources a blind solver flagged, and solutions
-    that contradict themselves."""
-    excluded = {}
-    for index, question, answer in frame.select("source_index", "question", "answer").iter_rows():
-        if label_error(question):
-            excluded[index] = "source:label-error"
-        elif flagged := vetting_flag(question):
-            excluded[index] = f"source:{flagged['flag']}"
-        elif check_solution(answer, question).code in ("calc:wrong-step", "calc:final-mismatch", "calc:bad-annotation"):
-            excluded[index] = "source:broken-solution"
-    stats = StageStats("sources", frame.height, frame.height - len(excluded), Counter(excluded.values()))
-    return excluded, stats
 
 
 def _needs_workers(config: RunConfig) -> bool:
@@ -395,7 +379,7 @@ def _main_drops(funnel: list[StageStats], top: int = 3) -> str:
 def _early_drops(funnel: list[StageStats], excluded: dict[int, str], skipped: dict[int, str]) -> pl.DataFrame:
     """The drops before the chunks (malformed source rows, broken sources, sources without a template), one row each."""
     malformed = [(None, "load", reason) for reason, n in funnel[0].drops.items() for _ in range(n)]
-    broken = [(index, "sources", reason) for index, reason in excluded.items()]
+    broken = [(index, SOURCES, reason) for index, reason in excluded.items()]
     untemplated = [
         (index, "template", f"template:{reason}") for index, reason in skipped.items() if index not in excluded
     ]
