@@ -3,8 +3,9 @@
 - The size of a group it lists one by one: "Jorge, Matias and Carlos ... the three have", "the two islands",
   "all 4 subjects". First stated as a group ("the", "these", "all", "both", "each of the" before it), such a
   count stays fixed; where the same value is stated earlier of the same thing ("3 cups ... the 3 cups") it
-  refers back to that number and varies with it, as does one somebody owns ("all 6 of her balloons"). A group one larger than a number stated before it
-  ("4 quizzes ... the final ... the 5 quizzes") counts those and one more, so both stay fixed.
+  refers back to that number and varies with it, as does one somebody owns ("all 6 of her balloons"). A
+  group one larger than a number stated before it ("4 quizzes ... the final ... the 5 quizzes") counts those
+  and one more, so both stay fixed.
 - The last of named positions: "the first, second, third ... and the last round" makes 4 rounds; and
   positions named by a number: "on day 2", "in week 3", "Level 4".
 - Shares of one whole stated both ways: "pays 80%, leaving the remaining 20%".

@@ -103,9 +103,8 @@ class Resolver:
             variable = None
         percent = self.variables.get(value * 100) if value * 100 in self.hundredths else None
         results = list(dict.fromkeys(s.expr for s in self.steps if s.value == value))
-        if (
-            not results and value < 1 and "%" in self.cues_text and value not in self.factors
-        ):  # "100 - 35 = 65", "/ .65"
+        # "100 - 35 = 65" then "104 / .65"; a stated percent's own factor (.4 of "loses 60%") is read first
+        if not results and value < 1 and "%" in self.cues_text and value not in self.factors:
             results = [f"({s.expr}) / 100" for s in self.steps if s.value == value * 100][-1:]
         if results:
             latest = results[-1]

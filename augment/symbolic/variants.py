@@ -62,6 +62,8 @@ def rename(template: CompiledTemplate, sample: Sample, rng: np.random.Generator)
         taken.add(chosen[slot])
     question, answer = template.render(sample, names=chosen)
     question, answer, things = swap_things(question, answer, rng)
+    if not chosen and not things:  # "apples" in the question and "pears" in the solution: neither is swapped
+        raise VariantSkip("symbolic:no-names")
     params = _params(sample) | {"names": chosen} | ({"things": things} if things else {})
     return Variant(question, answer, template.final(sample), params, _stale(template, sample))
 
