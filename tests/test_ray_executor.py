@@ -12,9 +12,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import augment_cli
-from test_llm import CPU_ENV, llm_run_args, run_drops
+from conftest import CPU_ENV, augment_cli
 from test_pipeline import rows_of, wait_for
+from test_pipeline_llm import llm_run_args, run_drops
 
 pytest.importorskip("ray", reason="the ray extra is not installed: pip install '.[ray]'")
 pytestmark = pytest.mark.slow
