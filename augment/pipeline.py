@@ -33,9 +33,9 @@ from augment.llm.engines import check_model
 from augment.methods import REGISTRY, names
 from augment.plan import Eligibility, plan_tasks
 from augment.publish import find_published, publish_version, remove_abandoned_staging
-from augment.source_check import SOURCE_CHECK, SOURCES
+from augment.source_stages import SOURCE_CHECK, TEMPLATE, TemplateStage
 from augment.sources import SourceError, load_source
-from augment.stages import DROP, StageStats, apply_stage, format_funnel
+from augment.stages import DROP, STAGE, StageStats, apply_stage, format_funnel
 from augment.verification import VerifyPolicy
 from augment.workspace import check_collision, post_proposal
 from dedup.index import DuplicateIndex
@@ -129,9 +129,9 @@ def _make_rows(config: RunConfig, source, run_id: str, store: RunStore, show_pro
     with _cluster(config, executor, show_progress) as cluster:
         workers = _spawn_workers(config, source.frame, cluster)  # they compile templates while this checks sources
         try:
-            _, broken, source_stats = apply_stage(SOURCE_CHECK, source.frame)
+            usable, broken, source_stats = apply_stage(SOURCE_CHECK, source.frame)
             excluded = dict(zip(broken["source_index"].to_list(), broken[DROP].to_list()))
-            eligibility, template_stats = _templates(source.frame, excluded, workers, started)
+            eligibility, untemplated, template_stats = _templates(usable, workers, started)
             tasks = plan_tasks(config, eligibility)
             _check_capacity(config, source.frame.height, tasks.height)
             work = ChunkWork(config, source.frame, run_id, excluded, _chunk_context(config, source.frame, store))
@@ -142,7 +142,7 @@ def _make_rows(config: RunConfig, source, run_id: str, store: RunStore, show_pro
             if workers is not None:
                 workers.close()
     funnel = [load_stats, source_stats, *([template_stats] if workers else []), *totals]
-    early_drops = _early_drops(funnel, excluded, workers.skipped if workers else {})
+    early_drops = _early_drops(load_stats, [broken, untemplated])
     return _Made(kept, tasks.height, funnel, early_drops)
 
 
@@ -253,20 +253,22 @@ def _spawn_workers(config: RunConfig, sources: pl.DataFrame, cluster):
     )
 
 
-def _templates(sources: pl.DataFrame, excluded: dict[int, str], workers, started: float):
-    """(eligibility, template stage counters) once the workers have their templates; `excluded` seed nothing."""
-    usable = [i for i in sources["source_index"].to_list() if i not in excluded]
-    eligibility = Eligibility(usable)
-    stats = StageStats("template", len(usable), 0)
-    if workers is not None:
-        workers.ready()
-        eligibility.templated = workers.templated - excluded.keys()
-        eligibility.named = workers.named - excluded.keys()
-        eligibility.invertible = workers.invertible - excluded.keys()
-        stats.rows_out = len(eligibility.templated)
-        stats.drops = Counter(f"template:{r}" for i, r in workers.skipped.items() if i not in excluded)
-    stats.seconds = time.perf_counter() - started
-    return eligibility, stats
+def _templates(usable: pl.DataFrame, workers, started: float):
+    """(eligibility, sources without a template, template stage counters) once the workers have their templates."""
+    eligibility = Eligibility(usable["source_index"].to_list())
+    if workers is None:
+        return (
+            eligibility,
+            usable.clear(),
+            StageStats(TEMPLATE, usable.height, 0, seconds=time.perf_counter() - started),
+        )
+    templated, untemplated, stats = apply_stage(TemplateStage(workers), usable)
+    stats.seconds = time.perf_counter() - started  # the workers compiled while the sources were checked
+    kept = set(eligibility.sources)
+    eligibility.templated = set(templated["source_index"].to_list())
+    eligibility.named = workers.named & kept
+    eligibility.invertible = workers.invertible & kept
+    return eligibility, untemplated, stats
 
 
 def _chunk_context(config: RunConfig, sources: pl.DataFrame, store: RunStore) -> ChunkContext:
@@ -376,15 +378,14 @@ def _main_drops(funnel: list[StageStats], top: int = 3) -> str:
     return ", ".join(f"{reason} {count:,}" for reason, count in drops.most_common(top)) or "none"
 
 
-def _early_drops(funnel: list[StageStats], excluded: dict[int, str], skipped: dict[int, str]) -> pl.DataFrame:
-    """The drops before the chunks (malformed source rows, broken sources, sources without a template), one row each."""
-    malformed = [(None, "load", reason) for reason, n in funnel[0].drops.items() for _ in range(n)]
-    broken = [(index, SOURCES, reason) for index, reason in excluded.items()]
-    untemplated = [
-        (index, "template", f"template:{reason}") for index, reason in skipped.items() if index not in excluded
-    ]
-    return pl.DataFrame(
-        malformed + broken + untemplated,
+def _early_drops(load_stats: StageStats, dropped: list[pl.DataFrame]) -> pl.DataFrame:
+    """The drops before the chunks (malformed source rows, then each source stage's drops), one row each."""
+    malformed = pl.DataFrame(
+        [(None, "load", reason) for reason, n in load_stats.drops.items() for _ in range(n)],
         schema={"source_index": pl.Int64, "stage": pl.String, "reason": pl.String},
         orient="row",
     )
+    stages = [
+        frame.select(pl.col("source_index").cast(pl.Int64), STAGE, pl.col(DROP).alias("reason")) for frame in dropped
+    ]
+    return pl.concat([malformed, *stages])
