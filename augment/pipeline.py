@@ -386,6 +386,8 @@ def _early_drops(load_stats: StageStats, dropped: list[pl.DataFrame]) -> pl.Data
         orient="row",
     )
     stages = [
-        frame.select(pl.col("source_index").cast(pl.Int64), STAGE, pl.col(DROP).alias("reason")) for frame in dropped
+        frame.select(pl.col("source_index").cast(pl.Int64), STAGE, pl.col(DROP).alias("reason"))
+        for frame in dropped
+        if frame.height  # an LLM-only run has no template stage: nothing it dropped
     ]
     return pl.concat([malformed, *stages])
