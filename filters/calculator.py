@@ -294,3 +294,21 @@ def _show(value: Fraction | None) -> str:
     if value is None:
         return "none"
     return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+
+
+_COMPARISON_RE = re.compile(r"(?<![\w.])\$?(\d[\d,]*(?:\.\d+)?)\s*(>=|<=|>|<)\s*\$?(\d[\d,]*(?:\.\d+)?)(?![\d.])")
+
+
+def false_comparison(text: str) -> str | None:
+    """A comparison the text writes between two numbers ("85 > 84") that does not hold, or None. A variant
+    that keeps its source's choice ("chips, because 120 > 192") states one."""
+    for match in _COMPARISON_RE.finditer(ANNOTATION_RE.sub(" ", text)):
+        left, op, right = (
+            Fraction(match.group(1).replace(",", "")),
+            match.group(2),
+            Fraction(match.group(3).replace(",", "")),
+        )
+        holds = {">": left > right, "<": left < right, ">=": left >= right, "<=": left <= right}[op]
+        if not holds:
+            return match.group(0)
+    return None

@@ -24,3 +24,11 @@ def test_stray_numbers_in_solution_text():
     assert text_numbers_agree("Tom has 3*4=<<3*4=12>>12 pens.\n#### 12", question) is None
     reason = text_numbers_agree("Tom has 3*4=<<3*4=12>>12 pens, and 7 more.\n#### 12", question)
     assert reason and "7" in reason
+
+
+def test_a_comparison_the_solution_writes_must_hold():
+    """The audit of 697bd19 (6419): a variant kept its source's choice, "chips, because 120 > 192"."""
+    from filters.calculator import false_comparison
+
+    assert false_comparison("She gets 120 ounces because 120 > 192") == "120 > 192"
+    assert false_comparison("85 > 84, $5 < $7 and 3 >= 3; <<3*2=6>>6") is None

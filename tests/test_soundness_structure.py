@@ -164,3 +164,9 @@ def test_positions_named_by_a_number_and_weeknights(train_rows):
         assert "on day 2 he runs 50 percent" in made.question and "/2=" in made.answer
     for _, made in renumbered(train_rows[3869]):
         assert "5 hours of sleep each weeknight" in made.question and "5 x 5" in made.answer
+
+
+def test_named_weekdays_in_the_plural_count_the_days(train_rows):
+    """The audit of 697bd19 (351): "on Wednesdays and Fridays" is 2 days a week, not the "2 Fridays" missed."""
+    for _, made in renumbered(train_rows[351]):
+        assert "2 Fridays" in made.question and "x 2 days of the week" in made.answer

@@ -11,7 +11,7 @@ from augment.methods.base import GenerationMethod
 from augment.symbolic import variants
 from augment.symbolic.compiled import CompiledTemplate, Sample
 from augment.symbolic.quantities import implied_constants
-from filters.calculator import text_numbers_agree
+from filters.calculator import false_comparison, text_numbers_agree
 from filters.numbers import find_numbers
 
 
@@ -42,6 +42,9 @@ class SymbolicMethod(GenerationMethod):
         if stray:
             return "verify:stray-number", stray
         checks.append("text-numbers")
+        if wrong := false_comparison(answer):
+            return "verify:false-comparison", f"the solution writes {wrong}"
+        checks.append("comparisons")
         stale = row.get("_stale") or []
         if stale:
             stated = {m.value for m in find_numbers(question)}

@@ -123,7 +123,7 @@ _COMPANIONS_RE = re.compile(r"\b(?:him|her|them|my|your|our)sel(?:f|ves)\s+and\s
 # "came 15 minutes late" of 30 minutes: a solution may read the 15 as the 30 - 15 left.
 _OFFSET_RE = re.compile(r"\s*(?:seconds?|minutes?|hours?|days?|weeks?)\s+(?:late|early|earlier|later)\b", re.IGNORECASE)
 _DISCOUNT_RE = re.compile(r"\s*(?:%|percent)\s*(?:off|discount|fewer|less|cheaper|lower|smaller)\b")
-_WEEKDAY_RE = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+_WEEKDAY_RE = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?\b")  # "on Wednesdays and Fridays": 2
 _YEAR_CONTEXT_RE = re.compile(r"\b(?:in|of|since|until|by|year|from)\s*$", re.IGNORECASE)
 
 
@@ -265,7 +265,7 @@ def cue_constants(question: str) -> frozenset[Fraction]:
         values.add(F(people))
     for match in _LIST_RE.finditer(question):  # "oranges, apples and watermelons": 3
         values.add(F(len(re.split(r",\s*(?:and\s+)?|\s+and\s+", match.group(0)))))
-    days = {m.group(0).lower() for m in _WEEKDAY_RE.finditer(question)}
+    days = {m.group(0).lower().removesuffix("s") for m in _WEEKDAY_RE.finditer(question)}
     if len(days) > 1:  # "Monday ... Thursday": a solution may average over the days it names
         values.add(F(len(days)))
     values |= {count + 1 for count in companions(question)}
