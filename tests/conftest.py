@@ -22,6 +22,11 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def gsm8k_dir(tmp_path_factory) -> Path:
     """The shared GSM8K copy (../shared/data/gsm8k); where a clone has none beside it, the same bytes
@@ -47,9 +52,7 @@ def train_rows(gsm8k_dir) -> list[dict]:
 @pytest.fixture(scope="session")
 def small_source(tmp_path_factory, train_rows) -> Path:
     """The first 400 GSM8K train problems as a jsonl source: fast end-to-end runs."""
-    path = tmp_path_factory.mktemp("source") / "train.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in train_rows[:400]), encoding="utf-8")
-    return path
+    return write_jsonl(tmp_path_factory.mktemp("source") / "train.jsonl", train_rows[:400])
 
 
 @pytest.fixture(scope="session")

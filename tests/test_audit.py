@@ -6,7 +6,7 @@ from augment.sources import load_embedded
 
 
 def test_audit_cli_report_html_and_exit_codes(tmp_path, train_rows):
-    from conftest import ROOT, augment_cli
+    from conftest import ROOT, augment_cli, write_jsonl
 
     test = load_embedded("test").questions
     rows = [
@@ -17,7 +17,7 @@ def test_audit_cli_report_html_and_exit_codes(tmp_path, train_rows):
         {"question": test[23].replace("2 centimeters", "3 centimeters")},
     ]
     source = tmp_path / "audit.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_jsonl(source, rows)
     report, page = tmp_path / "report.jsonl", tmp_path / "report.html"
     result = augment_cli("audit", str(source), "--report", str(report), "--html", str(page), cwd=ROOT)
     assert result.returncode == 0, result.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import augment_cli, read_jsonl
+from conftest import augment_cli, read_jsonl, write_jsonl
 from test_one_line_errors import one_line_failure
 
 from augment.config import RunConfig
@@ -113,7 +113,7 @@ def hostile_templates(tmp_path_factory, small_source) -> tuple:
     for record, (question, answer) in zip(records, hostile):
         record.update(question_annotated=question, answer_annotated=answer, skipped=None)
     path = directory / "hostile.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    write_jsonl(path, records)
     return path, [r["row"] for r in records[: len(hostile)]]
 
 
@@ -150,7 +150,7 @@ def test_oversized_source_rows_are_counted_load_drops(small_source, tmp_path):
     rows[0]["question"] = rows[0]["question"].replace(" ", " " + "7" * 5000 + " ", 1)
     rows[1]["answer"] = "He counts. " * 2000 + rows[1]["answer"]
     source = tmp_path / "oversized.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    write_jsonl(source, rows)
     templates = augment_cli(
         "templates", str(source), "--out", str(tmp_path / "t.jsonl"), "--workers", "1", cwd=tmp_path
     )

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, augment_cli
+from conftest import ROOT, augment_cli, write_jsonl
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")]
 
@@ -210,7 +210,7 @@ def test_the_next_run_removes_what_killed_runs_left(small_source, tmp_path, help
 
 def test_templates_out_removes_temporaries_of_dead_writers_only(tmp_path, train_rows, helper):
     source = tmp_path / "train.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in train_rows[:20]))
+    write_jsonl(source, train_rows[:20])
     out = tmp_path / "templates.jsonl"
     gone = tmp_path / f"templates.jsonl.tmp-{dead_pid()}"
     writing = tmp_path / f"templates.jsonl.tmp-{helper().pid}"

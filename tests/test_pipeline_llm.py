@@ -11,7 +11,7 @@ import time
 
 import polars as pl
 import pytest
-from conftest import CPU_ENV, augment_cli
+from conftest import CPU_ENV, augment_cli, write_jsonl
 
 from filters.vetting import vetting_flag
 
@@ -139,7 +139,7 @@ def test_a_real_instruct_model_through_augment_run(smollm2, tmp_path, train_rows
     The run ends with the funnel, or in the one-line "nothing accepted" exit."""
     folder, digest = smollm2
     source = tmp_path / "train.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in train_rows[:3]), encoding="utf-8")
+    write_jsonl(source, train_rows[:3])
     result = augment_cli(
         "run",
         "--generator",

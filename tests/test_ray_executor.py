@@ -3,7 +3,6 @@ on the way, for the symbolic generator (2 workers) and for the LLM generator (ti
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import CPU_ENV, augment_cli
+from conftest import CPU_ENV, augment_cli, write_jsonl
 from test_pipeline import rows_of, wait_for
 from test_pipeline_llm import llm_run_args, run_drops
 
@@ -45,9 +44,7 @@ def run_args(source: Path, out: Path, *extra: str) -> list[str]:
 @pytest.fixture(scope="module")
 def source(tmp_path_factory, train_rows) -> Path:
     """The first 1,000 train problems: 2,000 rows take about ten chunks of 256 tasks."""
-    path = tmp_path_factory.mktemp("ray-source") / "train.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in train_rows[:1000]), encoding="utf-8")
-    return path
+    return write_jsonl(tmp_path_factory.mktemp("ray-source") / "train.jsonl", train_rows[:1000])
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +137,7 @@ def test_one_ray_llm_worker_samples_what_the_local_engine_samples(tiny_model, tr
     """The tiny random model writes nothing acceptable, so the rows to compare are the drops: every task's
     reason and detail (the sampled text) are the same from an engine actor as from this process."""
     source = tmp_path / "train.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in train_rows[:40]), encoding="utf-8")
+    write_jsonl(source, train_rows[:40])
     runs = {}
     for executor in ("local", "ray"):
         out = tmp_path / executor

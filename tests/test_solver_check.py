@@ -9,7 +9,7 @@ import sys
 
 import polars as pl
 import pytest
-from conftest import CPU_ENV, FIXTURES, augment_cli
+from conftest import CPU_ENV, FIXTURES, augment_cli, write_jsonl
 
 from augment.announce import config_fingerprint
 from augment.config import ContaminationConfig, LLMConfig, RunConfig, SolverCheckConfig
@@ -178,7 +178,7 @@ def test_a_solver_checked_run_through_smollm2(smollm2, tmp_path, train_rows):
     the original rows unchecked, and the card saying how rows were checked."""
     folder, _ = smollm2
     source = tmp_path / "train.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in train_rows[100:104]), encoding="utf-8")
+    write_jsonl(source, train_rows[100:104])
     result = augment_cli(
         "run",
         "--solver-check",

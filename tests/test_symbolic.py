@@ -226,11 +226,11 @@ def test_untemplatable_problems_are_skipped_with_a_reason(question, answer, reas
 
 
 def test_templates_records_cover_every_row_in_order(tmp_path, train_rows):
-    from conftest import ROOT, augment_cli
+    from conftest import ROOT, augment_cli, write_jsonl
 
     source = tmp_path / "rows.jsonl"
     rows = train_rows[:30] + [{"question": "Broken row?", "answer": "no final line"}]
-    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_jsonl(source, rows)
     out = tmp_path / "templates.jsonl"
     result = augment_cli("templates", str(source), "--out", str(out), "--workers", "1", cwd=ROOT)
     assert result.returncode == 0, result.stderr
