@@ -21,11 +21,10 @@ import polars as pl
 import augment
 import dedup
 import filters
-from augment.config import ContaminationConfig, ExecutorConfig, LLMConfig
+from augment.config import ExecutorConfig, LLMConfig
 from augment.errors import MissingExtra, UserError
 from augment.llm.generator import LLMGenerator
 from augment.symbolic.generator import read_records
-from augment.verification import VerifyPolicy
 from augment.workers import ShardSpec, SymbolicShard, SymbolicWorkers
 
 RESTARTS = 3  # an actor whose process dies more often than this fails the run (one line)
@@ -53,17 +52,9 @@ class RayCluster:
         self.actors: list = []
         self._held: list = []
 
-    def symbolic_workers(
-        self,
-        sources: pl.DataFrame,
-        seed: int,
-        max_per_source: int,
-        templates_file: str | None,
-        policy: VerifyPolicy,
-        workers: int,
-        contamination: ContaminationConfig,
-    ) -> RayWorkers:
-        return RayWorkers(self, sources, seed, max_per_source, templates_file, policy, workers, contamination)
+    def symbolic_workers(self, *arguments) -> RayWorkers:
+        """`SymbolicWorkers` (same arguments) with Ray actors for processes."""
+        return RayWorkers(self, *arguments)
 
     def llm_generator(self, config: LLMConfig, sources: pl.DataFrame, excluded: dict[int, str]) -> RayLLM:
         return RayLLM(self, config, sources, excluded)

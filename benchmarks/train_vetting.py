@@ -14,7 +14,6 @@ blind audit's rubric ({"qid", "answer", "verdict", "note"}). `flags` scores them
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import lzma
 import random
@@ -25,6 +24,7 @@ from pathlib import Path
 from augment.sources import load_embedded
 from augment.symbolic.generator import SHIPPED
 from benchmarks.blind_audit import _number
+from filters.label_errors import question_key
 from filters.vetting import VETTING_FILE
 
 
@@ -73,7 +73,7 @@ def flags(folder: Path) -> None:
         flagged.append(
             {
                 "source_index": row,
-                "question_sha256": hashlib.sha256(question.encode()).hexdigest(),
+                "question_sha256": question_key(question),
                 "flag": flag,
                 "solver_answer": verdict["answer"],
                 "gold": gold,

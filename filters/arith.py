@@ -16,7 +16,7 @@ MAX_EXPRESSION_CHARS = 300
 MAX_EXPONENT = 64
 MAX_MAGNITUDE = Fraction(10) ** 30
 
-_BINARY = {
+BINARY_OPERATORS = {  # the operators a calculator annotation may use (augment.symbolic.expressions too)
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -61,7 +61,7 @@ def parse_arithmetic(text: str) -> ast.expr:
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise ExpressionError(f"not arithmetic: {text!r}") from exc
     for node in ast.walk(tree):
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        if isinstance(node, ast.BinOp) and type(node.op) in BINARY_OPERATORS:
             continue
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
             continue
@@ -93,7 +93,7 @@ def evaluate(node: ast.expr) -> Fraction:
                 raise ExpressionError("power result too large")
         elif right == 0 and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)):
             raise ExpressionError("division by zero")
-        result = Fraction(_BINARY[type(node.op)](left, right))
+        result = Fraction(BINARY_OPERATORS[type(node.op)](left, right))
         if abs(result) > MAX_MAGNITUDE:
             raise ExpressionError("result too large")
         return result

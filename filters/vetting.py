@@ -9,10 +9,10 @@ sha256 of the question, so it applies to any copy of GSM8K, in any order.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from functools import lru_cache
 from pathlib import Path
+
+from filters.label_errors import question_key, records_by_question
 
 VETTING_FILE = Path(__file__).parent / "data" / "gsm8k_train_vetting.jsonl"
 
@@ -20,10 +20,9 @@ VETTING_FILE = Path(__file__).parent / "data" / "gsm8k_train_vetting.jsonl"
 @lru_cache(maxsize=1)
 def vetting_flags() -> dict[str, dict]:
     """question sha256 -> {source_index, flag, solver_answer, gold, verdict, note}."""
-    records = [json.loads(line) for line in VETTING_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {r["question_sha256"]: r for r in records}
+    return records_by_question(VETTING_FILE)
 
 
 def vetting_flag(question: str) -> dict | None:
     """This question's flag, if a solver raised one."""
-    return vetting_flags().get(hashlib.sha256(question.encode()).hexdigest())
+    return vetting_flags().get(question_key(question))

@@ -20,17 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from filters.arith import ExpressionError, literal_value
+from filters.arith import BINARY_OPERATORS, ExpressionError, literal_value
 
-_BINARY = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-}
 _COMPARE = {
     ast.Lt: operator.lt,
     ast.LtE: operator.le,
@@ -90,7 +81,7 @@ def compile_expression(text: str) -> ast.expr:
         if isinstance(node, ast.Constant):
             allowed = type(node.value) in (int, float)
         if isinstance(node, ast.BinOp):
-            allowed = type(node.op) in _BINARY
+            allowed = type(node.op) in BINARY_OPERATORS
         if isinstance(node, ast.Call):
             allowed = isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS and not node.keywords
         if not allowed:
@@ -222,7 +213,7 @@ def _exact_op(op: tuple, values: list, env: dict[str, Fraction]):
                 raise ExpressionError("unsupported power")
             if _bits(Fraction(left)) * abs(int(right)) > MAX_VALUE_BITS:
                 raise ExpressionError(f"power larger than {MAX_VALUE_BITS} bits")
-        return _bounded(Fraction(_BINARY[op[1]](left, right)))
+        return _bounded(Fraction(BINARY_OPERATORS[op[1]](left, right)))
     if kind == "compare":
         operands = [values[i] for i in op[2:]]
         return all(_COMPARE[cmp](a, b) for cmp, a, b in zip(op[1], operands, operands[1:]))
@@ -267,9 +258,9 @@ def _vector_op(op: tuple, values: list, env: dict[str, np.ndarray]):
         left, right = values[op[2]], values[op[3]]
         if op[1] in (ast.Div, ast.FloorDiv, ast.Mod):
             safe = np.where(right == 0, 1.0, right)
-            return np.where(right == 0, np.nan, _BINARY[op[1]](left, safe))
+            return np.where(right == 0, np.nan, BINARY_OPERATORS[op[1]](left, safe))
         try:
-            return _BINARY[op[1]](left, right)
+            return BINARY_OPERATORS[op[1]](left, right)
         except OverflowError:  # two constants (Python floats, not arrays), as in 9**9**9: undefined, like NaN
             return np.nan
     if kind == "compare":
