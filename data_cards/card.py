@@ -16,6 +16,7 @@ from augment.chunks import Decontaminate, Dedup
 from augment.methods import REGISTRY, names
 from augment.schema import DESCRIPTIONS, SCHEMA, VIEWS
 from augment.solver_check import SOLVER_CHECK, required_agreement
+from augment.source_stages import SOURCES
 from augment.symbolic.magnitudes import BANDS
 from augment.symbolic.relations import SCALE
 from augment.verification import VERIFY
@@ -173,7 +174,7 @@ def _verification(manifest: dict, funnel: dict) -> str:
             "Source problems are vetted first. Known GSM8K train label errors, solutions that contradict their own "
             "arithmetic, and problems an independent blind solver answered differently from their `####` line or "
             "judged incoherent or implausible seed nothing (`filters/vetting.py`): re-execution cannot see a "
-            f"solution that computes the wrong thing correctly. Sources left out: {_top(funnel.get('sources'))}.",
+            f"solution that computes the wrong thing correctly. Sources left out: {_top(funnel.get(SOURCES))}.",
             *_solver_check(manifest, funnel),
         ]
     )

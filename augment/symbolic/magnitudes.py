@@ -108,8 +108,13 @@ _PERIOD_RES = {
     "day": re.compile(r"\b(?:a|per|each|every|one|that|the same|in a|all)\s+day\b|\bdaily\b|\b[A-Z][a-z]+day\b"),
     "week": re.compile(r"\b(?:a|per|each|every|one|that|the same|in a|all)\s+week\b|\bweekly\b", re.IGNORECASE),
 }
-_TIME_IN = {("hour", "day"): 24, ("minute", "day"): 1440, ("hour", "week"): 168, ("day", "week"): 7}
-_TIME_IN[("night", "week")] = 7
+_TIME_IN = {
+    ("hour", "day"): 24,
+    ("minute", "day"): 1440,
+    ("hour", "week"): 168,
+    ("day", "week"): 7,
+    ("night", "week"): 7,
+}
 
 
 def time_budget(question: str, counted: frozenset[str] | None, value: Fraction) -> int | None:

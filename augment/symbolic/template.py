@@ -170,13 +170,18 @@ def derive_template(question: str, answer: str) -> Template:
 def _substituted(lines: list[str], substitute) -> tuple[str, set[str]]:
     """The solution with derived and frozen variables substituted, and the variables it still uses."""
     answer_text = _SLOT_RE.sub(lambda m: _rewrite_slot(m.group(1), substitute), "\n".join(lines))
-    return answer_text, {n for m in _SLOT_RE.finditer(answer_text) for n in names_in(m.group(1).rsplit(":", 1)[0])}
+    return answer_text, _slot_variables(answer_text)
+
+
+def _slot_variables(text: str) -> set[str]:
+    """The variables the slots of `text` read ("{n1 * 2:,}" reads n1)."""
+    return {n for m in _SLOT_RE.finditer(text) for n in names_in(m.group(1).rsplit(":", 1)[0])}
 
 
 def _computed_names(answer_text: str) -> set[str]:
     """The variables the solution computes with: in its annotations and its final line."""
     computing = [m.group(0) for m in ANNOTATION_RE.finditer(answer_text)] + FINAL_RE.findall(answer_text)
-    return {n for part in computing for m in _SLOT_RE.finditer(part) for n in names_in(m.group(1).rsplit(":", 1)[0])}
+    return _slot_variables(" ".join(computing))
 
 
 def _rewrite_slot(content: str, substitute) -> str:
