@@ -37,3 +37,11 @@ def test_a_swapped_thing_follows_into_capitalised_mentions():
     """The audit of aec0746 (6162): "pencils" became "crayons" but the solution kept "(Pencil Price)"."""
     question, answer, chosen = swapped("He sold 20 pencils.", "20(Pencil Price) = 80")
     assert "Pencil" not in answer and chosen["pencils"].capitalize()[:-1] in answer
+
+
+def test_a_thing_inside_a_longer_word_is_not_swapped():
+    """The audit of aec0746 (5798): the apples became mangoes, and "applesauce" stayed."""
+    question = "He saves the bruised apples to make applesauce and eats 3 apples."
+    assert swapped(question) == (question, "", {})
+    assert not swappable("She has 4 apples and a pineapple.")
+    assert swappable("She has 4 apples.")

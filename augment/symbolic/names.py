@@ -3,7 +3,8 @@
 Names are swapped only within one gender list (or among neutral names), so every "he",
 "her" and "his" in the problem and solution stays right without rewriting pronouns.
 Names that are also ordinary words or months (May, Grace, Miles, Bill as in "the bill"
-at a sentence start) are left out on purpose.
+at a sentence start) are left out on purpose, and a name is swapped only where the text
+treats it as one person of its list's gender (`swappable_names`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,25 @@ NEUTRAL = tuple("Jordan Taylor Casey Jamie Alexis Riley Morgan Quinn Avery Camer
 GROUPS = {"female": FEMALE, "male": MALE, "neutral": NEUTRAL}
 GENDER = {name: group for group, names in GROUPS.items() for name in names}
 _CAPITALIZED_RE = re.compile(r"\b[A-Z][a-z]+\b(?!-)")
+# Capitalised words that may stand right before a person's name without making it part of another
+# proper noun ("Uncle Jude", "On Monday Tiffany"); any other does ("San Diego", "Santa Monica").
+_TITLES_AND_DATES = frozenset(
+    """
+Mr Mrs Ms Miss Dr Uncle Aunt Auntie Grandma Grandpa Granny Nana Farmer Coach Professor Mister Captain Officer Sir
+Lady Cousin Brother Sister Pastor Nurse Chef Judge Doctor Teacher Principal Baby Little Saint St Monday Tuesday
+Wednesday Thursday Friday Saturday Sunday January February March April June July August September October November
+December
+""".split()
+)
+_NEXT_CAPITALISED_RE = re.compile(r" ([A-Z][a-z]+)\b")
+_CAPITALISED_BEFORE_RE = re.compile(r"[^\s.!?:\"] ([A-Z][a-z]+) $")  # inside a sentence, right before
+_PRONOUN_GENDER = dict.fromkeys(("he", "him", "his", "himself"), "male") | dict.fromkeys(
+    ("she", "her", "hers", "herself"), "female"
+)
+_PRONOUN_OR_CAPITALISED_RE = re.compile(
+    r"\b(?:" + "|".join(_PRONOUN_GENDER) + r"|He|Him|His|She|Her)\b|\b[A-Z][a-z]+\b"
+)
+_SENTENCE_OPENING_RE = re.compile(r"(?:^|[.!?:\"])\s*$")
 
 
 def find_names(text: str) -> list[str]:
@@ -58,3 +78,51 @@ def find_names(text: str) -> list[str]:
 
 def name_pattern(name: str) -> re.Pattern:
     return re.compile(rf"\b{re.escape(name)}\b(?!-)")
+
+
+def swappable_names(text: str) -> list[str]:
+    """The names a rename may swap within their gender list: not part of a longer proper noun ("Taylor
+    Swift", "San Diego", "Mario Kart"), never also written with a bare s (a source's "William" and
+    "Williams" are one person), and not referred to by a pronoun of the other gender ("Alex ... her",
+    or a source's slip, "Sara puts them in his refrigerator")."""
+    return [
+        name
+        for name in find_names(text)
+        if not _in_proper_noun(text, name)
+        and not re.search(rf"\b{re.escape(name)}s\b", text)
+        and _pronouns_agree(text, name)
+    ]
+
+
+def _in_proper_noun(text: str, name: str) -> bool:
+    for mention in name_pattern(name).finditer(text):
+        after = _NEXT_CAPITALISED_RE.match(text, mention.end())
+        if after and after.group(1) not in GENDER and after.group(1) != "I":
+            return True
+        before = _CAPITALISED_BEFORE_RE.search(text, 0, mention.start())
+        if before and before.group(1) not in _TITLES_AND_DATES and before.group(1) not in GENDER:
+            return True
+    return False
+
+
+def _pronouns_agree(text: str, name: str) -> bool:
+    said = _pronoun_gender(text, name)
+    return said is None or GENDER[name] in ("neutral", said)
+
+
+def _pronoun_gender(text: str, name: str) -> str | None:
+    """The gender of the first he/she pronoun after the name's first mention, or None once someone else
+    (a known name, or a capitalised word inside a sentence) may be meant."""
+    first = name_pattern(name).search(text)
+    if first is None:
+        return None
+    for word in _PRONOUN_OR_CAPITALISED_RE.finditer(text, first.end()):
+        if word.group(0).lower() in _PRONOUN_GENDER:
+            return _PRONOUN_GENDER[word.group(0).lower()]
+        if word.group(0) in GENDER or (
+            word.group(0) not in _TITLES_AND_DATES
+            and word.group(0) != "I"
+            and not _SENTENCE_OPENING_RE.search(text, 0, word.start())
+        ):
+            return None
+    return None

@@ -25,14 +25,23 @@ _WORD_RE = re.compile(r"\b(?:(an?)\s+)?(" + "|".join(sorted(_FORMS, key=len, rev
 
 
 def mentioned(text: str) -> dict[str, set[int]]:
-    """kind -> the members of it the text mentions (lower case words only: "Apple" may be a company)."""
+    """kind -> the members of it the text mentions (lower case words only: "Apple" may be a company). A
+    member that is also part of a longer word ("applesauce", "pineapple") is left out with its kind: the
+    longer word would keep the old thing."""
     found: dict[str, set[int]] = {}
     for match in _WORD_RE.finditer(text):
         if _named(text, match):
             continue
         kind, member = _FORMS[match.group(2).lower()]
         found.setdefault(kind, set()).add(member)
+    for kind, members in list(found.items()):
+        if any(_in_longer_word(text, KINDS[kind][member][0]) for member in members):
+            del found[kind]
     return found
+
+
+def _in_longer_word(text: str, singular: str) -> bool:
+    return any(word.lower() not in _FORMS for word in re.findall(rf"\w*{singular}\w*", text, re.IGNORECASE))
 
 
 def swappable(text: str) -> bool:

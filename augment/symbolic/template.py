@@ -26,7 +26,7 @@ from itertools import combinations
 from augment.symbolic.expressions import names_in
 from augment.symbolic.limits import oversized
 from augment.symbolic.magnitudes import plausible_domain, time_budget
-from augment.symbolic.names import GENDER, find_names, name_pattern
+from augment.symbolic.names import GENDER, find_names, name_pattern, swappable_names
 from augment.symbolic.nouns import noun_after
 from augment.symbolic.prose import readable_prose
 from augment.symbolic.quantities import (
@@ -310,7 +310,7 @@ def _slot_names(template: Template) -> None:
     names = find_names(template.question)
     if not names or any(n not in names for n in find_names(template.answer)):
         return
-    for i, name in enumerate(names, start=1):
+    for i, name in enumerate(swappable_names(template.question), start=1):
         slot = f"name{i}"
         first = [True]
 
