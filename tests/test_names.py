@@ -42,3 +42,9 @@ def test_rename_leaves_a_misgendered_name_as_written(train_rows):
     sample = template.sample(np.random.default_rng(2), 1)[0]
     made = rename(template, sample, np.random.default_rng(3))
     assert "Sara" in made.question and "his refrigerator" in made.question
+
+
+def test_a_name_the_source_spells_two_ways_stays():
+    """The audit of a8ece2f: "Natalia ... did Natalie ride" (1895) and "Tony ... will tony be" (637)."""
+    assert swappable_names("Natalia rode 40 km on Monday. How far did Natalie ride?") == []
+    assert swappable_names("His brother Tony is half Jacob's age. How old will tony be?") == ["Jacob"]

@@ -82,16 +82,22 @@ def name_pattern(name: str) -> re.Pattern:
 
 def swappable_names(text: str) -> list[str]:
     """The names a rename may swap within their gender list: not part of a longer proper noun ("Taylor
-    Swift", "San Diego", "Mario Kart"), never also written with a bare s (a source's "William" and
-    "Williams" are one person), and not referred to by a pronoun of the other gender ("Alex ... her",
-    or a source's slip, "Sara puts them in his refrigerator")."""
+    Swift", "San Diego", "Mario Kart"), never also written otherwise (a source's "William" and "Williams",
+    "Natalia" and "Natalie", "Tony" and "tony" are one person), and not referred to by a pronoun of the
+    other gender ("Alex ... her", or a source's slip, "Sara puts them in his refrigerator")."""
+    names = find_names(text)
     return [
         name
-        for name in find_names(text)
+        for name in names
         if not _in_proper_noun(text, name)
-        and not re.search(rf"\b{re.escape(name)}s\b", text)
+        and not re.search(rf"\b(?:{re.escape(name)}s|{re.escape(name.lower())})\b", text)
+        and not any(other != name and _spelled_alike(name, other) for other in names)
         and _pronouns_agree(text, name)
     ]
+
+
+def _spelled_alike(name: str, other: str) -> bool:
+    return name[:4] == other[:4] and abs(len(name) - len(other)) <= 2
 
 
 def _in_proper_noun(text: str, name: str) -> bool:
