@@ -312,3 +312,15 @@ def false_comparison(text: str) -> str | None:
         if not holds:
             return match.group(0)
     return None
+
+
+_CLOCK_TIME_RE = re.compile(r"(?<![\d.:])(\d+(?:\.\d+)?)(?::\d\d)?\s*(?:[ap]\.m\.|[ap]m\b|o'clock)", re.IGNORECASE)
+
+
+def off_the_clock(text: str) -> str | None:
+    """A time of day no 12-hour clock shows ("16pm"), or None: a variant moved an hour its source kept
+    within 1..12 (no GSM8K train problem writes one)."""
+    for match in _CLOCK_TIME_RE.finditer(text):
+        if not 1 <= float(match.group(1)) <= 12:
+            return match.group(0)
+    return None

@@ -32,3 +32,12 @@ def test_a_comparison_the_solution_writes_must_hold():
 
     assert false_comparison("She gets 120 ounces because 120 > 192") == "120 > 192"
     assert false_comparison("85 > 84, $5 < $7 and 3 >= 3; <<3*2=6>>6") is None
+
+
+def test_a_time_of_day_stays_on_the_clock():
+    """The audit of a8ece2f (6036): "The tank will be filled at 6 + 10 = 16pm"."""
+    from filters.calculator import off_the_clock
+
+    assert off_the_clock("The tank will be filled at 6 + 10 = <<6+10=16>>16pm.") == "16pm"
+    assert off_the_clock("She wakes at 13 a.m. and eats 5 amounts") == "13 a.m."
+    assert off_the_clock("From 9:30 am to 12 pm, then at 7 o'clock; 14 apples") is None

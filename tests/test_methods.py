@@ -88,3 +88,21 @@ def test_no_import_cycle_between_project_modules():
     for module in sorted(graph):
         if module not in state:
             visit(module, [module])
+
+
+def test_a_symbolic_row_off_the_clock_is_dropped():
+    """The audit of a8ece2f (6036): a renumbered tank filled at "6 + 10 = 16pm"; its source said 10pm."""
+    question = "It rains from 6 pm at 3 inches an hour. The tank is 30 inches tall. At what time is it full?"
+    answers = {
+        "16pm": "It takes 30 / 3 = <<30/3=10>>10 hours.\nThe tank is full at 6 + 10 = <<6+10=16>>16pm.\n#### 16",
+        "4am": "It takes 30 / 3 = <<30/3=10>>10 hours.\nThe tank is full at 6 + 10 - 12 = <<6+10-12=4>>4am.\n#### 4",
+    }
+    rows = [
+        Candidate(
+            "renumber", 0, i, question, answer, answer[-2:].strip(), verification=verification("re-execution", [])
+        )
+        for i, answer in enumerate(answers.values())
+    ]
+    kept, dropped, stats = apply_stage(verify_stage(VerifyPolicy()), candidate_frame(rows))
+    assert kept["final_answer"].to_list() == ["4"]
+    assert stats.drops == {"verify:off-the-clock": 1}
