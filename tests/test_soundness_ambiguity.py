@@ -62,9 +62,10 @@ def test_a_stated_fractions_parts_are_not_tied_to_a_stated_number(train_rows):
 
 
 def test_a_percent_factor_follows_its_percent_or_is_not_tied_to_a_result(train_rows):
-    """6081: 60 / 50 = 1.2 and the 1.2 of "20% more" are two readings: the source seeds nothing.
+    """6081: 60 / 50 = 1.2 and the 1.2 of "20% more" are two readings: every variant keeps them equal.
     Where only the percent explains a factor, the factor becomes 1 + p/100 and follows it."""
-    assert skip_reason(train_rows[6081]) == "no-variable-numbers"
+    for values, made in renumbered(train_rows[6081]):
+        assert "20% more" in made.question and values["n3"] == Fraction(6, 5) * values["n2"] and made.final == 1
     question = "A cookie costs $3 to make. Joe sells it for 20% more. How much does he earn on 40 cookies?"
     answer = "He sells one for 3*1.2=<<3*1.2=3.6>>3.6 dollars.\nSo he earns 40*3.6=<<40*3.6=144>>144 dollars.\n#### 144"
     template = compiled(question, answer)

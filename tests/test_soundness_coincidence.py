@@ -95,3 +95,46 @@ def test_a_count_of_what_was_listed_stays(train_rows):
     """2596 (audit of 6f812ba): "the average of these 3 scores" counts the scores named, and the answer divides by it."""
     for values, made in renumbered(train_rows[2596]):
         assert "these 3 scores" in made.question and "/3 = " in made.answer
+
+
+def test_a_result_read_once_that_equals_a_worded_constant_agrees_with_it(train_rows):
+    """A result equal to a constant the wording implies, read once where either fits (issue 10, the audits of
+    34c7e32, aec0746 and 697bd19): each variant keeps both readings equal, or freezes the one number they hang on.
+    1412: 8 - 3 - 3 = 2 ducklings and "half": the 8 stays. 6162: the pencil's 80 / 40 = 2 and the "1/2": the
+    price stays 2. 1246: 20 + 4 = 24 hours "or 1 day" and a day's 24 hours."""
+    for values, made in renumbered(train_rows[1412]):
+        assert "A mother duck as 8 ducklings" in made.question
+        found = 3 * values["n3"] + 3 * values["n4"]
+        assert made.final == found + 2 * 3 * found
+    for values, made in renumbered(train_rows[6162]):
+        assert values["n3"] / (2 * values["n2"]) == 2 and made.final == 1
+    for values, made in renumbered(train_rows[1246]):
+        traveled, stopped, block = values["n1"], values["n2"], values["n3"]
+        assert 2 * traveled + stopped + 1 == 24
+        assert made.final == (stopped - 1) * 24 / (block + 1) + stopped + 1
+
+
+def test_a_result_said_again_as_a_unit_keeps_the_units_size(train_rows):
+    """7323: 45 + 15 = 60 minutes "(1 hour)"; 1136: 4 x 250 g = 1000 g "= 1 kilogram": the solution goes on with
+    the unit, so the minutes stay an hour and the grams a kilogram."""
+    for values, made in renumbered(train_rows[7323]):
+        assert values["n2"] + values["n3"] == 60 and made.final == 5
+    for values, made in renumbered(train_rows[1136]):
+        assert values["n1"] * values["n2"] == 1000 and made.final == values["n3"]
+
+
+def test_a_stated_number_equal_to_a_result_keeps_that_result(train_rows):
+    """2474: the third offense adds 8 x 25% = 2 years, as many as the stated "2 additional years"; the solution
+    adds "2 years" twice, so every variant keeps the increase at 2."""
+    for values, made in renumbered(train_rows[2474]):
+        assert "plus 2 additional years" in made.question
+        assert made.final == values["n4"] / values["n1"] * (1 + values["n2"] / 100) + 2
+
+
+def test_a_rounded_down_count_equal_to_a_stated_number_agrees_with_it(train_rows):
+    """2437: 44 / 5 = 8.8 makes 8 bills, as many as the $8 a day; the solution multiplies the $8, so a variant
+    is kept only where the bills it can get are that many."""
+    template = compiled(train_rows[2437]["question"], train_rows[2437]["answer"])
+    for sample in template.sample(np.random.default_rng(0), 8):
+        balance, daily, bill = sample.values["n1"], sample.values["n2"], sample.values["n3"]
+        assert renumber(template, sample).final == (balance - 7 * daily) % bill

@@ -8,7 +8,7 @@ import re
 from fractions import Fraction
 
 from augment.symbolic.magnitudes import time_budget
-from augment.symbolic.quantities import question_quantities
+from augment.symbolic.quantities import ordinal_values, question_quantities
 from augment.symbolic.structure import complementary_percents, group_counts, last_position, position_labels
 from filters.calculator import ANNOTATION_RE, FINAL_RE
 from tests.test_soundness_ambiguity import renumbered, skip_reason
@@ -152,8 +152,10 @@ def test_people_the_text_names_and_the_party_they_make(train_rows):
 
 def test_a_percent_left_is_read_as_the_percent_before_a_result_of_that_value(train_rows):
     """344: "loses 60%" leaves .4; the 40 marbles before the sewer is a count that equals it only here (the
-    variant divided 48 by .48 and answered 100 where 120 is right)."""
-    assert skip_reason(train_rows[344]) == "no-variable-numbers"  # the 20 left makes the 40: frozen with it
+    variant divided 48 by .48 and answered 100 where 120 is right). The start of 100 is also a percent's 100, so
+    every variant keeps it 100, and the .4 stays 1 - the percent."""
+    for values, made in renumbered(train_rows[344]):
+        assert made.final == 2 * values["n2"] / (1 - values["n1"] / 100) == 100
 
 
 def test_positions_named_by_a_number_and_weeknights(train_rows):
@@ -170,3 +172,34 @@ def test_named_weekdays_in_the_plural_count_the_days(train_rows):
     """The audit of 697bd19 (351): "on Wednesdays and Fridays" is 2 days a week, not the "2 Fridays" missed."""
     for _, made in renumbered(train_rows[351]):
         assert "2 Fridays" in made.question and "x 2 days of the week" in made.answer
+
+
+def test_counts_of_listed_things_and_the_rest_of_a_group_stay(train_rows):
+    """Incoherent rows of the audits of 34c7e32 and aec0746 (the dev set of issue 10's incoherent class):
+    6676 "five wings" with three listed, 4246 "nine plants" with four described, 6591 "six songs" with three
+    named, 1184 "all four beds" with 3 + 3, 5396 "in one week" = the first day + "the remaining 4 days", 6181
+    "5 supplements" as 1 + 4 bottles ("all 5 bottles" adds up "3 of the bottles" and "2 of the bottles")."""
+    for index, phrases in [
+        (6676, ("Three of the wings", "the other two wings")),
+        (4246, ("planted 4 tomato plants", "The two remaining plants")),
+        (6591, ("has three songs",)),
+        (1184, ("2 large beds on top with 2 medium beds", "all four beds")),
+        (5396, ("the remaining 6 days",)),
+        (6181, ("3 of the bottles", "2 of the bottles", "from all 5 bottles")),
+    ]:
+        for _, made in renumbered(train_rows[index]):
+            assert all(phrase in made.question for phrase in phrases), (index, made.question)
+
+
+def test_a_count_referred_back_to_follows_it_and_an_ordinal_past_a_count_fixes_it(train_rows):
+    """4547: "During three days ... one of these three days" says one number twice; 4860: "3 machines ... a
+    fourth machine"; 697: "5 nights a week" stays within the week, and its weekdays where weekends are apart."""
+    for values, made in renumbered(train_rows[4547]):
+        days = re.search(r"During (\w+) days", made.question).group(1)
+        assert f"one of these {days} days" in made.question
+    for _, made in renumbered(train_rows[4860]):
+        assert "there are 3 machines" in made.question and "a fourth machine" in made.question
+    nights = question_quantities("He studies 2 hours per night 5 nights a week. On the weekends, he studies 3 hours.")
+    assert nights[1].cap == 5  # and the weekend's two days
+    assert question_quantities("She walks 5 nights a week.")[0].cap == 7
+    assert ordinal_values("She buys a fourth shirt, and a third of the cake.") == {4}

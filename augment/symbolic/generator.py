@@ -49,11 +49,21 @@ def annotate_row(question: str, answer: str) -> tuple[str | None, str | None, st
     """(question_annotated, answer_annotated, skip reason) for one problem."""
     try:
         template = derive_template(question, answer)
+        if not _samples(template):  # a coincidence's condition may hold only near the stated numbers: freeze them
+            template = derive_template(question, answer, agree=False)
     except TemplateSkip as skip:
         return None, None, skip.reason
     except ExpressionError:  # a long chain of dependent steps nests past the expression bounds
         return None, None, "expression-too-large"
     return *to_annotated(template), None
+
+
+def _samples(template) -> bool:
+    try:
+        compiled = CompiledTemplate(parse_annotated(*to_annotated(template)))
+    except (TemplateFormatError, ExpressionError):
+        return True  # counted where the records are compiled
+    return bool(compiled.sample(np.random.default_rng(0), 1))
 
 
 def _annotate_many(rows: list[tuple[str, str]]) -> list[tuple[str | None, str | None, str | None]]:

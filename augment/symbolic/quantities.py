@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 
 from augment.symbolic.names import find_names
+from augment.symbolic.nouns import noun_after
 from filters.numbers import NUMBER_WORDS_RE, find_numbers, parse_number_words
 
 F = Fraction
@@ -68,7 +69,8 @@ _WORKWEEK_RE = re.compile(r"\bMonday\b.*\bFriday\b", re.IGNORECASE | re.DOTALL)
 BARE_CONSTANTS = frozenset(F(v) for v in (0, 1, 2, 100))
 # A number followed by this unit, in a question that names the container, is capped by it.
 UNIT_CAPS = [
-    (re.compile(r"^\s*(?:days?)\b", re.I), re.compile(r"\bweek", re.I), 7),
+    (re.compile(r"^\s*(?:days?|nights?)\b", re.I), re.compile(r"\bweek", re.I), 7),
+    (re.compile(r"^\s*(?:days?|nights?)\b", re.I), re.compile(r"\bweekends?\b", re.I), 5),  # and the weekend's 2
     (re.compile(r"^\s*(?:hours?)\b", re.I), re.compile(r"\bday\b|\bdaily\b|\bnight", re.I), 24),
     (re.compile(r"^\s*(?:months?)\b", re.I), re.compile(r"\byear", re.I), 12),
     (re.compile(r"^\s*(?:minutes?)\b", re.I), re.compile(r"\bhour\b", re.I), 60),
@@ -94,9 +96,15 @@ _ORDINAL_WORDS = {
 _ORDINAL_WORD_RE = re.compile(
     rf"\b(?:the|his|her|their|its|my|our|your)\s+(second|{'|'.join(_ORDINAL_WORDS)})\b(?!\s+of\b)", re.IGNORECASE
 )
+# "buy a fourth machine": a position too, where a noun follows and no fraction reads ("a third of", "a third as many").
+_A_ORDINAL_RE = re.compile(
+    rf"\ba\s+({'|'.join(_ORDINAL_WORDS)})(?=\s+[a-z]+\b)(?!\s+(?:of|as|more|less|fewer|that|the|and|or)\b)",
+    re.IGNORECASE,
+)
 # Numbers fixed by a phrase: "the top 10", "5 hands per person" (a body's parts are not a count to vary),
 # and the count of a list the question spells out.
 _FIXED_BEFORE_RE = re.compile(r"\b(?:top|these|those)\s*$", re.IGNORECASE)  # "these 3 scores": counts what was listed
+_THESE_RE = re.compile(r"\b(?:these|those)\s*$", re.IGNORECASE)
 _FIXED_AFTER_RE = re.compile(
     r"^\s+(?:hands?|arms?|legs?|eyes?|ears?|feet|wings?|heads?|fingers?|toes?)\s+(?:per|each|a|an|on)\b"
     r"|^(?:\s+[a-z-]+){1,4}\s*:\s*[\w -]+(?:,\s*[\w -]+)+",  # "4 species of trees: oak, pine, ...": a listed count
@@ -202,7 +210,21 @@ def question_quantities(question: str) -> list[Quantity]:
         )
     for match in _ORDINAL_RE.finditer(question):  # "his 15th birthday": a stated value, not a variable
         found.append(Quantity(match.start(1), match.end(1), F(int(match.group(1))), match.group(1), False))
-    return sorted(found, key=lambda q: q.start)
+    return _referring_back(question, sorted(found, key=lambda q: q.start))
+
+
+def _referring_back(question: str, found: list[Quantity]) -> list[Quantity]:
+    """ "During three days ... one of these three days": a "these N" that repeats an earlier count of the same
+    thing is that count again, so it varies with it (a "these 3 scores" after a list stays fixed)."""
+    counts: dict[Fraction, list[frozenset[str] | None]] = {}
+    for i, quantity in enumerate(found):
+        noun = noun_after(question, quantity.end)
+        if not quantity.variable and noun and _THESE_RE.search(question[max(0, quantity.start - 7) : quantity.start]):
+            if any(other and noun & other for other in counts.get(quantity.value, [])):
+                found[i] = replace(quantity, variable=True)
+        if quantity.variable:
+            counts.setdefault(quantity.value, []).append(noun)
+    return found
 
 
 def _fixed_by_phrase(question: str, start: int, end: int) -> bool:
@@ -213,6 +235,7 @@ def _fixed_by_phrase(question: str, start: int, end: int) -> bool:
 def ordinal_values(question: str) -> frozenset[Fraction]:
     """Positions the question names ("the sixth round", "her 3rd try"): counts next to them stay fixed."""
     words = {_ORDINAL_WORDS.get(m.group(1).lower(), 2) for m in _ORDINAL_WORD_RE.finditer(question)}
+    words |= {_ORDINAL_WORDS[m.group(1).lower()] for m in _A_ORDINAL_RE.finditer(question)}
     return frozenset(F(v) for v in words | {int(m.group(1)) for m in _ORDINAL_RE.finditer(question)})
 
 
@@ -246,9 +269,8 @@ def _word_constants(word: str) -> frozenset[Fraction]:
     return frozenset().union(*(constants for pattern, constants in _CUE_PATTERNS if pattern.match(word)))
 
 
-def cue_constants(question: str) -> frozenset[Fraction]:
-    """Constants the question's wording implies (a week: 7; percent: 100; "Sally, Jenny and Moses": 3)."""
-    values = set()
+def word_constants(question: str) -> frozenset[Fraction]:
+    """The constants of the question's words alone: units and scales ("a week": 7; "half": 2), not counts."""
     lowered = question.lower()
     words = set(re.findall(r"(?<!-)\b[a-z]+\b(?!-)", lowered))  # "tic-tac-toe" has no toes
     words |= {
@@ -256,8 +278,12 @@ def cue_constants(question: str) -> frozenset[Fraction]:
     }
     if "%" in question:
         words.add("%")
-    for word in words:
-        values |= _word_constants(word)
+    return frozenset().union(*(_word_constants(word) for word in words))
+
+
+def cue_constants(question: str) -> frozenset[Fraction]:
+    """Constants the question's wording implies (a week: 7; percent: 100; "Sally, Jenny and Moses": 3)."""
+    values = set(word_constants(question))
     if _WORKWEEK_RE.search(question):
         values.add(F(5))
     people = len(find_names(question))

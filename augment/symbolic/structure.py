@@ -9,7 +9,11 @@
 - The last of named positions: "the first, second, third ... and the last round" makes 4 rounds; and
   positions named by a number: "on day 2", "in week 3", "Level 4".
 - Shares of one whole stated both ways: "pays 80%, leaving the remaining 20%".
-- A count of people the text then names: "Clyde's four children ... June, Patty, Josh and Henry".
+- A count of people the text then names: "Clyde's four children ... June, Patty, Josh and Henry", or of things
+  it names in quotes: "three songs ... “The Best Day” ...".
+- The rest of a small group and the group: "Three of the wings ... One painting ... the other two wings", "4
+  tomato plants ... The two remaining plants", and a rest of a unit's container ("the remaining 6 days" of a week).
+- Counts of one thing that a group count adds up: "2 large beds ... 2 medium beds ... all four beds".
 And a size the wording implies: "Ben and Tia ... invited two of their friends" are 4 people, so a stated 4
 ("4 bags of snacks") may be read as them (`party_sizes`, a constant like "a week": 7).
 """
@@ -44,6 +48,10 @@ _POSITION_LABEL_RE = re.compile(
     r"\b(?:day|week|month|round|level|stage|chapter|lap|game|grade|floor|step|hole|inning|quarter)\s+(\d{1,2})\b(?!\s*[%/])",
     re.IGNORECASE,
 )
+_REST_BEFORE_RE = re.compile(r"\b(?:other|remaining)\s*$", re.IGNORECASE)  # "the other two wings"
+_REST_AFTER_RE = re.compile(r"\s+(?:other|remaining)\b", re.IGNORECASE)  # "the two remaining plants"
+_OF_THE_RE = re.compile(r"\s+of\s+(?:the|his|her|their|its|my|our|your)\s+", re.IGNORECASE)  # "three of the wings"
+_QUOTED_RE = re.compile(r"[“\"][^”\"]+[”\"]")
 _LAST_POSITION_RE = re.compile(r"\b(?:the|his|her|their|its)\s+(?:last|final)\b", re.IGNORECASE)
 
 
@@ -116,3 +124,60 @@ def party_sizes(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
 def position_labels(question: str) -> frozenset[Fraction]:
     """Numbers that name a position ("on day 2 he runs half"): a label, not a quantity to vary."""
     return frozenset(Fraction(int(m.group(1))) for m in _POSITION_LABEL_RE.finditer(question))
+
+
+def listed_titles(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """A count of things that the quotes after it name one by one ("three songs ... “The Best Day” ...")."""
+    return frozenset(
+        q.value
+        for q in stated
+        if 2 <= q.value <= LARGEST_LISTED_GROUP
+        and not (q.money or q.percent)
+        and len(_QUOTED_RE.findall(question[q.end :])) == q.value
+    )
+
+
+def group_rests(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """The rest of a small group ("the other two wings"), the nearest earlier count of that thing ("Three of the
+    wings") and the counts of it between them: the story adds them up where the solution may not. A rest of a
+    unit's container ("the remaining 6 days" of a week) stays on its own."""
+    ordered = sorted(
+        (q for q in stated if q.value.denominator == 1 and not (q.money or q.percent)), key=lambda q: q.start
+    )
+    counts = set()
+    for i, rest in enumerate(ordered):
+        after = _REST_AFTER_RE.match(question, rest.end)
+        if not (after or _REST_BEFORE_RE.search(question[: rest.start])):
+            continue
+        if rest.cap is not None:
+            counts.add(rest.value)
+            continue
+        noun = _counted(question, after.end() if after else rest.end)
+        if noun is None or rest.value > LARGEST_LISTED_GROUP:
+            continue
+        same = [q for q in ordered[:i] if noun & (_counted(question, q.end) or frozenset())]
+        whole = next((j for j in range(len(same) - 1, -1, -1) if same[j].value > rest.value), None)
+        if whole is not None:
+            counts |= {rest.value} | {q.value for q in same[whole:]}
+    return frozenset(counts)
+
+
+def summed_groups(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """Counts of one thing that a later group count adds up ("2 large beds ... 2 medium beds ... all four beds")."""
+    counts = set()
+    for i, group in enumerate(stated):
+        noun = _counted(question, group.end)
+        if not (noun and group.value <= LARGEST_LISTED_GROUP and _GROUP_LEAD_RE.search(question[: group.start])):
+            continue
+        parts = [
+            q for q in stated[:i] if not (q.money or q.percent) and noun & (_counted(question, q.end) or frozenset())
+        ]
+        if len(parts) > 1 and sum(q.value for q in parts) == group.value:
+            counts |= {q.value for q in parts}
+    return frozenset(counts)
+
+
+def _counted(question: str, end: int) -> frozenset[str] | None:
+    """What a number counts, read through "of the" ("Three of the wings": wings)."""
+    of = _OF_THE_RE.match(question, end)
+    return noun_after(question, of.end() if of else end)

@@ -48,10 +48,13 @@ from augment.symbolic.solution_lines import template_line
 from augment.symbolic.structure import (
     complementary_percents,
     group_counts,
+    group_rests,
     last_position,
     listed_people,
+    listed_titles,
     party_sizes,
     position_labels,
+    summed_groups,
 )
 from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused
 from filters.arith import evaluate_text
@@ -79,8 +82,9 @@ class Template:
     answer_expr: str = ""
 
 
-def derive_template(question: str, answer: str) -> Template:
-    """The template of one problem, or TemplateSkip with the reason it has none."""
+def derive_template(question: str, answer: str, agree: bool = True) -> Template:
+    """The template of one problem, or TemplateSkip with the reason it has none. `agree`: keep a coincidence's
+    readings equal by a condition where one can hold (else its numbers are frozen)."""
     too_large = oversized(question, answer)  # derivation's cost grows with size: cap it before any work
     if too_large:
         raise TemplateSkip("source-too-large", too_large)
@@ -125,6 +129,9 @@ def derive_template(question: str, answer: str) -> Template:
         | group_counts(question, stated)
         | complementary_percents(stated)
         | listed_people(question, stated)
+        | listed_titles(question, stated)
+        | group_rests(question, stated)
+        | summed_groups(question, stated)
     )
     resolver.frozen |= {name: value for value, name in variables.items() if value in coinciding}
     if any(int(m.group(1)) < int(m.group(2)) for m in _POSITION_RANGE_RE.finditer(ANNOTATION_RE.sub(" ", answer))):
@@ -132,8 +139,8 @@ def derive_template(question: str, answer: str) -> Template:
     lines = [line if FINAL_RE.match(line) else template_line(line, resolver) for line in answer.split("\n")]
     if not resolver.steps:
         raise TemplateSkip("no-steps")
-    resolver.settle()
     final_expr = _final_expression(check.final, resolver.steps, question)
+    resolver.settle(final_expr, agree)
     lines = ["#### {" + final_expr + "}" if FINAL_RE.match(line) else line for line in lines]
 
     substitute = resolver.substitution()
@@ -270,16 +277,23 @@ def _conditions(resolver: Resolver, substitute, final: Fraction, defined: set[st
         conditions[f"{expr} {'>' if step.value > 0 else '<'} 0"] = None
         if _adds_up(expr) and (cap := time_budget(resolver.question, resolver.result_nouns.get(step.expr), step.value)):
             conditions[f"{expr} <= {cap}"] = None  # a day's hours added up; a product scales by days or people
-    for left, right in resolver.ties:
-        left, right = substitute(left), substitute(right)
+    values = {name: value for value, name in resolver.variables.items()}
+    for left, right in resolver.ties:  # a coincidence may involve a number the solution reads nowhere else
+        left, right = (_as_stated(substitute(side), values, defined) for side in (left, right))
         if left != right and names_in(left) | names_in(right):
             conditions[f"{left} == {right}"] = None
-    values = {name: value for value, name in resolver.variables.items()}
     percents = frozenset(resolver.variables[v] for v in resolver.hundredths if v in resolver.variables)
     steps = [(substitute(s.expr), s.value) for s in resolver.steps]
     conditions |= dict.fromkeys(relation_conditions(steps, values, percents))
     conditions |= dict.fromkeys(_stated_order(resolver, substitute, values, defined))
     return list(conditions)
+
+
+def _as_stated(expr: str, values: dict[str, Fraction], defined: set[str]) -> str:
+    """`expr` with the variables no slot varies written as their stated values."""
+    return re.sub(
+        r"\b(n\d+)\b", lambda m: m.group(1) if m.group(1) in defined else format_number(values[m.group(1)]), expr
+    )
 
 
 def _adds_up(expr: str) -> bool:

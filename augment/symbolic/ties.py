@@ -6,16 +6,20 @@ if both readings give the same story, so the resolver records what must hold:
 - a stated number equal to an earlier result becomes that result's expression;
 - a stated number equal to a constant the wording implies is frozen;
 - two results with the same value must stay equal (a condition);
-- a result equal to a constant ("60 minutes" a day and 60 minutes an hour, 10/2 = 5 and
-  "5 more rounds") must stay equal to it;
+- a result equal to a constant, a fraction's part or a frozen stated number ("60 minutes" a day and
+  60 minutes an hour, 10/2 = 5 and "5 more rounds", 8 x 25% = 2 and "2 additional years"), or never
+  read again yet equal to a constant ("45 + 15 = 60 minutes (1 hour)"), must stay equal to it;
+- a stated number equal to the latest fractional result rounded ("44 / 5 = 8.8, so 8 bills" and
+  "$8 a day") must stay equal to that rounding;
 - a result reused where it is half of an earlier quantity may be that quantity's other
   half ("50% of 266 are 133 ... the other 133"): the two halves must stay equal.
 A mention tied by value to a stated number of another noun, when a fixed number of that value
 fits it better, freezes the variable (`check_noun`).
-The last two are coincidences, not relations, and they matter only where the result is read
-more than once (read once, it must be the result, or the result would go unused). So rather than hope the sampler meets them
-we freeze the stated numbers involved (`settle`): one if that makes both readings agree for
-every value of the others (the 50%), else all of them.
+The last three are coincidences, not relations (`settle`): where one stated number alone makes
+both readings differ, it is frozen (the 50%, or "8 - 3 - 3 = 2" ducklings and "half"); else the
+variables stay and a condition keeps only the samples where both readings agree (freezing them
+all left a hundred sources without variables). Where no numbers near the stated ones agree, or
+the template then draws no sample (`generator.annotate_row`), they are all frozen.
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 
-from augment.symbolic.expressions import evaluate_exact, names_in
-from augment.symbolic.quantities import BARE_CONSTANTS
+import numpy as np
+
+from augment.symbolic.expressions import Program, evaluate_exact, names_in
+from augment.symbolic.quantities import BARE_CONSTANTS, word_constants
 from filters.arith import ExpressionError
-from filters.numbers import format_number
+from filters.numbers import decimal_places, format_number
 
 
 class TemplateSkip(Exception):
@@ -115,13 +121,15 @@ class Resolver:
                     self.ties.append((variable, latest))
                 else:
                     self.derived.setdefault(variable, latest)
-            elif value in (self.constants - BARE_CONSTANTS) | self.cues:  # a constant could say it too
+            elif variable or value in self._alternatives():
+                # a constant, a fraction's part or a frozen stated number ("2 additional years") could say it too
                 self.coincidences.append((latest, format_number(value)))
             elif value in self.factors:  # "60 / 50 = 1.2" and the 1.2 of "20% more"
                 self.coincidences.append((latest, self._factor(value)))
             self.reads[latest] += 1
             return latest
         if variable and variable not in self.frozen:
+            self._tie_rounded(value, variable)
             return variable
         if percent:
             if self.factors.get(value) == value * 100:  # "50% off" as * 0.5: p or 1 - p, only 50% makes both
@@ -159,25 +167,72 @@ class Resolver:
             if "/ 100" in share or not names_in(share):  # a proportion (a percent, a fraction), not a price
                 self.coincidences.append((latest, f"{whole} - ({latest})"))
 
-    def settle(self) -> None:
-        """Freeze stated numbers until every coincidence holds whatever the other numbers are."""
+    def _tie_rounded(self, value: Fraction, variable: str) -> None:
+        """A stated number equal to the latest fractional result rounded ("44 / 5 = 8.8, so 8 bills" and "$8 a
+        day"): the count may be either, so both must stay equal."""
+        latest = next((s for s in reversed(self.steps) if s.value.denominator != 1), None)
+        if latest is None or latest.value <= 0:
+            return
+        if value == latest.value.__floor__():
+            self.coincidences.append((f"({latest.expr}) // 1", variable))
+        elif value == latest.value.__ceil__():
+            self.coincidences.append((f"-(-({latest.expr}) // 1)", variable))
+
+    def _alternatives(self) -> frozenset[Fraction]:
+        """The constants a result could be read as instead (0, 1, 2 and 100 fit almost anything)."""
+        return (self.constants - BARE_CONSTANTS) | self.cues | self.parts
+
+    def settle(self, final: str, agree: bool = True) -> None:
+        """Make every coincidence hold: freeze the one stated number it depends on, or keep it as a condition
+        (`agree`) where one can hold, else freeze them all."""
         original = {name: value for value, name in self.variables.items()}
+        values = Counter(step.value for step in self.steps)
+        for step in self.steps:  # never read again, yet a constant: "45 + 15 = 60 minutes (1 hour)", "= 1 kilogram"
+            if (
+                step.expr != final
+                and values[step.value] == 1
+                and not self.reads[step.expr]
+                and step.value in self._alternatives()
+            ):
+                self.coincidences.append((step.expr, format_number(step.value)))
         for count in self.repeats:  # "Two of them are 2 minute videos ... 2+2+12": the count is the repetition
             name = self.variables.get(Fraction(count))
             if name and name not in self.frozen:
                 self.frozen[name] = Fraction(count)
         self.frozen |= {name: original[name] for name in self.ambiguous}
+        scales = word_constants(self.question) | self.parts  # "half": 2, "a day": 24, "3/5": 5
         for left, right in self.coincidences:
-            if self.reads[left] < 2:  # read once, it is that result: a constant there would leave it unused
-                continue
+            if self.reads[left] == 1 and not (_number_in(right, scales) and self._read_as_factor(left)):
+                continue  # a worded constant scales ("/ 2" for half, "* 24" a day): added once, it is the result
             substitute = self.substitution()
             left, right = substitute(left), substitute(right)
             names = sorted(names_in(left) | names_in(right))
             if not names or _identical(left, right, original, set()):
                 continue
             single = [n for n in names if _identical(left, right, original, {n})]
-            for name in single[:1] or names:
-                self.frozen[name] = original[name]
+            if single:  # only that number makes them differ: a condition would pin it
+                self.frozen[single[0]] = original[single[0]]
+            elif agree and _agrees_elsewhere(
+                [*self.ties, (left, right)], original, self.substitution()
+            ):  # samples must agree
+                self.ties.append((left, right))
+            else:  # they agree only at the stated numbers, where no variant is
+                self.frozen |= {name: original[name] for name in names}
+
+    def _read_as_factor(self, expr: str) -> bool:
+        """Whether a step multiplies or divides by `expr` ("126 / 2", "2 * 24"; not "24 / 2")."""
+        node = ast.dump(ast.parse(expr, mode="eval").body)
+        return any(
+            isinstance(n, ast.BinOp)
+            and (
+                ast.dump(n.right) == node
+                and isinstance(n.op, (ast.Mult, ast.Div))
+                or ast.dump(n.left) == node
+                and isinstance(n.op, ast.Mult)
+            )
+            for step in self.steps
+            for n in ast.walk(ast.parse(step.expr, mode="eval"))
+        )
 
     def substitution(self):
         """A function rewriting an expression with derived and frozen variables replaced."""
@@ -223,6 +278,40 @@ def _identical(left: str, right: str, original: dict[str, Fraction], frozen: set
         except (ExpressionError, ZeroDivisionError):
             return False
     return True
+
+
+def _number_in(text: str, values: frozenset[Fraction]) -> bool:
+    return bool(re.fullmatch(r"[\d.]+", text)) and Fraction(text) in values
+
+
+def _agrees_elsewhere(ties: list[tuple[str, str]], original: dict[str, Fraction], substitute) -> bool:
+    """Whether every tie holds at once for some numbers near the stated ones with each variable they read moved (a
+    fixed draw, as the sampler draws: "n1 * n2 == 30" with "n1 * 4 == 12" holds only where n1 = 3)."""
+    differences = [f"({substitute(left)}) - ({substitute(right)})" for left, right in ties]
+    names = sorted(set().union(*(names_in(d) for d in differences)))
+    rng = np.random.default_rng(0)
+    env = {name: rng.choice(_nearby(original[name]), size=4096) for name in names}
+    agree = np.logical_and.reduce([env[name] != float(original[name]) for name in names])
+    try:
+        for difference in Program(differences).run_vector(env):
+            agree &= np.abs(np.nan_to_num(np.asarray(difference, dtype=float), nan=1.0)) < 1e-9
+    except ExpressionError:
+        return False
+    return bool(np.any(agree))
+
+
+def _nearby(value: Fraction) -> np.ndarray:
+    """Values of the stated number's roundness from half to twice it (about what its domain will hold)."""
+    if value <= 0:
+        return np.array([float(value)])
+    if value.denominator != 1:
+        step = Fraction(1, 10 ** (decimal_places(value) or 2))
+    else:
+        step = 1
+        while value % (step * 10) == 0 and value // (step * 10) >= 5:
+            step *= 10
+    count = min(int((value * 2 - value / 2) / step) + 1, 10_000)
+    return float(value / 2 // step * step) + np.arange(count) * float(step)
 
 
 def coincidences_of_unused(quantities, variables, read, used, frozen) -> dict[str, str]:
