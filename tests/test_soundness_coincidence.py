@@ -138,3 +138,19 @@ def test_a_rounded_down_count_equal_to_a_stated_number_agrees_with_it(train_rows
     for sample in template.sample(np.random.default_rng(0), 8):
         balance, daily, bill = sample.values["n1"], sample.values["n2"], sample.values["n3"]
         assert renumber(template, sample).final == (balance - 7 * daily) % bill
+
+
+def test_backward_never_hides_a_number_held_to_an_equality(train_rows):
+    """2474: with 8 x 25% = 2 and "2 additional years" held equal, hiding the 25% wrote "0.1X + 5", an
+    equation that counts the increase twice and is right only at the true X."""
+    from augment.symbolic.variants import VariantSkip, backward, hideable
+
+    template = compiled(train_rows[2474]["question"], train_rows[2474]["answer"])
+    held = {n for c in template.template.conditions if "==" in c for n in re.findall(r"\bn\d+\b", c)}
+    assert held and not held & set(hideable(template))
+    for sample in template.sample(np.random.default_rng(0), 4):
+        try:
+            made = backward(template, sample, np.random.default_rng(1))
+        except VariantSkip:
+            continue
+        assert made.params["hidden"] not in held

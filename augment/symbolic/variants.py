@@ -103,17 +103,19 @@ def invertible(template: CompiledTemplate) -> bool:
 
 
 def hideable(template: CompiledTemplate) -> list[str]:
-    """The numbers X may stand for: stated exactly once and not part of another slot's expression.
-    A number stated twice ("5 players ... 5 rounds") is two quantities the template ties, and
-    hiding both would ask for two unknowns."""
-    in_expressions = {
+    """The numbers X may stand for: stated exactly once, not part of another slot's expression, and
+    in no equality the samples are held to. A number stated twice ("5 players ... 5 rounds") is two
+    quantities the template ties, and hiding both would ask for two unknowns; the answer is linear in
+    a number held to an equality only where it holds, so the equation written for X would be wrong."""
+    tied = {
         n
         for part in template.question_parts
         if not isinstance(part, str) and part.variable is None
         for n in _names(part.expr)
     }
+    tied |= {n for condition in template.template.conditions if "==" in condition for n in _names(condition)}
     stated = Counter(part.variable for part in template.question_parts if not isinstance(part, str))
-    return [v for v in template.numbers if v not in in_expressions and stated[v] == 1]
+    return [v for v in template.numbers if v not in tied and stated[v] == 1]
 
 
 def _linear_in(template: CompiledTemplate, sample: Sample, name: str) -> tuple[Fraction, Fraction] | None:
