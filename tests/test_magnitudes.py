@@ -101,3 +101,24 @@ def test_a_number_of_no_named_kind_keeps_its_band():
 def test_the_card_lists_every_kind():
     for kind in KINDS:
         assert kind.describe() in BANDS
+
+
+@pytest.mark.parametrize("index", [4510, 1006])
+def test_a_parent_is_at_least_sixteen_at_a_childs_birth(train_rows, index):
+    """Train 4510: parents who were 13 when Mark was born; 1006: a mother of 94 at Jayson's birth."""
+    for _, _, answer in variants(train_rows[index]):
+        assert 16 <= answer <= 60
+
+
+def test_notes_take_real_denominations_and_a_marriage_age_is_adult(train_rows):
+    """Train 5243: a "16£ bill"; 995: Calvin marrying at 15."""
+    row = train_rows[5243]
+    assert "sample([1, 5, 10, 20, 50, 100])" in derive_template(row["question"], row["answer"]).init.values()
+    for question, _, _ in variants(train_rows[995]):
+        assert all(int(n) >= 18 for n in numbers_after(r"when \w+ turned (\d+)", question))
+
+
+def test_a_persons_height_asked_stays_human(train_rows):
+    """Train 1318: Charlene 194 cm, Pablo 314 cm, Abigail 312 cm."""
+    for _, _, answer in variants(train_rows[1318]):
+        assert answer <= 215

@@ -112,6 +112,7 @@ KINDS = (
     ),
     # caps and bands
     Kind("age difference", r"<N>\s*years? (?:older|younger)", cap=60),
+    Kind("age at marrying", r"\bmarri\w*\b[^.]{0,40}\b(?:turned|aged?|age of)\s*<N>", floor=18, cap=95),
     Kind("age", r"<N>[\s-]*years?[\s-]*old|<N>[\s-]*years? of age|\b(?:aged?|age of|turns?|turned)\s*<N>", cap=95),
     Kind("person height (feet)", r"<N>\s*(?:feet|foot|ft)\b[^.]{0,12}\btall", cap=7),
     Kind("person height (inches)", r"<N>\s*inch(?:es)?\b[^.]{0,12}\btall", cap=84),
@@ -172,14 +173,20 @@ class AnswerKind:
 ANSWER_KINDS = (  # the first that matches applies: "how old was she when he was born" before "how old"
     AnswerKind("a parent's age at a child's birth", r"\bhow old\b[^.?]*\bwhen\b[^.?]*\bborn\b", cap=60, floor=16),
     AnswerKind("an age asked", r"\bhow old\b", cap=95),
+    AnswerKind("a person's height asked in cm", r"\bcentimet(?:er|re)s?\b[\s\S]*\bhow tall is (?-i:[A-Z])", cap=215),
+    AnswerKind("a person's height asked in inches", r"\binch(?:es)?\b[\s\S]*\bhow tall is (?-i:[A-Z])", cap=84),
     AnswerKind("hours a day asked", r"\bhow many hours\b[^.?]*\b(?:a|per|each|every)\s+day\b", cap=24),
 )
-_BILL = Kind("bill", r"\$<N>(?:\s*,?\s*(?:and|or)?\s*\$\d+)*[\s-]*(?:dollars?)?[\s-]*bills?\b")
+_BILL = Kind(  # "$20 bills", "a 20£ bill", "a £50 note"
+    "bill",
+    r"[$£€]<N>(?:\s*,?\s*(?:and|or)?\s*[$£€]\d+)*[\s-]*(?:dollars?|pounds?|euros?)?[\s-]*(?:bills?|notes?)\b"
+    r"|<N>\s*[£€][\s-]*(?:bills?|notes?)\b",
+)
 _RANGE_RE = re.compile(r"^range\(([-\d./]+), ([-\d./]+)(?:, ([\d./]+))?\)$")
 
 BANDS = (
     "Each stated number varies within half to twice its original value, keeping its roundness and decimals; "
-    "percentages stay within 0..100; bills take $1, 5, 10, 20, 50 or 100; stated as written: "
+    "percentages stay within 0..100; bills take $1, 5, 10, 20, 50 or 100 (pound and euro notes the same values); stated as written: "
     + ", ".join(kind.describe() for kind in KINDS if kind.frozen)
     + "; limits where the original is within them: "
     + ", ".join(kind.describe() for kind in KINDS if not kind.frozen)
