@@ -71,7 +71,7 @@ KINDS = (
     # world constants, as written
     Kind(
         "unit conversions",
-        rf"<N>\s+{_UNIT}\s+{_PER}\s+{_UNIT}\b|\b(?:a|an|one|each|1)\s+{_UNIT}\s+(?:is|has|equals|contains)\s+<N>",
+        rf"<N>\s+{_UNIT}\s+{_PER}\s+{_UNIT}\b|\b(?:a|an|one|each|1)\s+{_UNIT}\s+(?:is|has|equals|contains)\s+<N>\s+{_UNIT}\b",
         frozen=True,
     ),
     Kind(
@@ -90,7 +90,9 @@ KINDS = (
         rf"\b{_CURRENCY}\s+(?:is|are|was)\s+(?:each\s+)?(?:worth|equal to|equivalent to)\s+\$?<N>|exchange rate\s+(?:is|of)\s+\$?<N>",
         frozen=True,
     ),
-    Kind("paychecks a year", r"<N>\s+(?:paychecks?|pay\s?periods?|pay\s?days)\b", frozen=True),
+    Kind(
+        "paychecks a year", r"(?<!\$)<N>\s+(?:paychecks|pay\s?periods|pay\s?days)\b", frozen=True
+    ),  # not "$1500 paycheck"
     Kind(
         "body, fever, boiling and freezing temperatures",
         r"\b(?:normal\w*|body|usual\w*)\b[^.]{0,30}\btemperature\s+(?:of|is|at)\s+<N>|\bfever\b[^.]{0,30}\b(?:over|above|of|at|is)\s+<N>"
@@ -98,7 +100,7 @@ KINDS = (
         r"|\b(?:boil|freez)\w*[^.]{0,20}\b(?:at|of|is)\s+<N>",
         frozen=True,
     ),
-    Kind("sides of shapes", r"<N>[\s-]+sided\b|<N>\s+sides\b", frozen=True),
+    Kind("sides of shapes", r"<N>[\s-]+sided\b|<N>\s+sides\s+of\b", frozen=True),  # not "2 sides for $12"
     Kind(
         "standard measures",
         r"\b(?:standard|regulation|official)\b[^.]{0,40}\b(?:is|are|of|measures?)\s+<N>",
@@ -148,7 +150,7 @@ KINDS = (
     ),
     Kind(
         "calendar year",
-        r"\b(?:currently|now|is|was|it's|year|in|since|until|by|from|of)\s+<N>(?:\s*[.,;:!?)]|\s*$|\s+(?:and|when|if|but|so|then)\b)",
+        r"\b(?:currently|now|it's|it is|year(?: is| was)?|in|since|until|by|from)\s+<N>(?:\s*[.,;:!?)]|\s*$|\s+(?:and|when|if|but|so|then)\b)",
         spread=10,
         applies=(1800, 2100),
     ),
