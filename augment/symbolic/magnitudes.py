@@ -4,72 +4,221 @@
 decimals). A band alone still allows ages of 118, an 11-foot person, 150-degree weather, a
 $7 bill or 22 goals in one game, so the words right around a number name its kind and the
 kind caps the band (a cap applies only when the original is within it: a 300-year-old tree
-stays as old as the story made it). Bills take real denominations; body parts per creature
-stay as stated. The bands are listed in the dataset card (`BANDS`).
+stays as old as the story made it). Bills take real denominations. World constants the
+story states ("a ton is 2000 pounds", "a touchdown is worth 7 points", 26 paychecks a year,
+a fever over 100 degrees, a 3-sided shower) and body parts per creature stay as written:
+varied, they make a world that is not ours. The bands are listed in the dataset card (`BANDS`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from fractions import Fraction
 
+from augment.symbolic.expressions import names_in
 from augment.symbolic.quantities import Quantity
 from filters.numbers import format_number
 
+NUMBER = "<N>"  # where the number stands in a kind's pattern, read on "words before <N> words after"
+_WINDOW = 60
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of quantity the words around a number name, and the values it may take."""
+
+    name: str
+    pattern: str  # on the window "text before <N> text after"
+    cap: int | None = None  # highest value, where the original is within it
+    floor: int | None = None  # lowest value, where the original is at least it
+    band: Fraction | None = None  # at most this share away from the original
+    spread: int | None = None  # at most this many units away from the original (calendar years)
+    frozen: bool = False  # a world constant: stays as written
+    applies: tuple[int, int] | None = None  # the values the kind can have at all
+    compiled: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "compiled", re.compile(self.pattern.replace(NUMBER, "\x00"), re.IGNORECASE))
+
+    def matches(self, window: str, value: Fraction) -> bool:
+        if self.applies and not self.applies[0] <= value <= self.applies[1]:
+            return False
+        return self.compiled.search(window) is not None
+
+    def describe(self) -> str:
+        if self.frozen:
+            return self.name
+        limits = [f"<= {self.cap}"] if self.cap is not None else []
+        limits += [f">= {self.floor}"] if self.floor is not None else []
+        limits += [f"band +-{float(self.band):.0%}"] if self.band else []
+        limits += [f"+-{self.spread}"] if self.spread else []
+        return f"{self.name} {' '.join(limits)}"
+
+
 BILLS = (1, 5, 10, 20, 50, 100)
-# kind -> (pattern on the text after the number, pattern on the text before it, cap, band factor or None)
-_KINDS = [
-    ("age difference", r"^\s*years? (?:older|younger)", None, 60, None),
-    ("age", r"^[\s-]*years?[\s-]*old|^[\s-]*years? of age", r"\b(?:aged?|age of|turns?|turned)\s*$", 95, None),
-    ("person height (feet)", r"^\s*(?:feet|foot|ft)\b[^.]{0,12}\btall", None, 7, None),
-    ("person height (inches)", r"^\s*inch(?:es)?\b[^.]{0,12}\btall", None, 84, None),
-    ("person height (cm)", r"^\s*(?:cm|centimet(?:er|re)s?)\b[^.]{0,12}\btall", None, 215, None),
-    ("temperature", r"^\s*(?:°|degrees?)", None, 110, Fraction(1, 4)),
-    (
-        "speed",
-        r"^\s*(?:mph|miles? (?:per|an|a) hour|km/h|kph|kilomet(?:er|re)s? (?:per|an|a) hour)",
-        None,
-        90,
-        Fraction(1, 2),
-    ),
-    ("goals per game", r"^\s*(?:goals?|touchdowns?|home runs?)\b", None, 9, None),
-    ("hours in a day", r"^\s*hours? (?:a|per|each|every) day", None, 24, None),
-    ("minutes in an hour", r"^\s*minutes? (?:an|per|each|every) hour", None, 60, None),
-    ("days in a week", r"^\s*days? (?:a|per|each|every) week", None, 7, None),
-]
-_COMPILED = [
-    (kind, re.compile(after, re.IGNORECASE), re.compile(before, re.IGNORECASE) if before else None, cap, band)
-    for kind, after, before, cap, band in _KINDS
-]
-_BILL_RE = re.compile(r"^(?:\s*,?\s*(?:and|or)?\s*\$\d+)*[\s-]*(?:dollars?)?[\s-]*bills?\b", re.IGNORECASE)
-_BODY_PART_RE = re.compile(
-    r"^[\s-]*(?:hands?|eyes?|ears?|legs?|arms?|wings?|fingers?|toes?|paws?|tails?|wheels?)\b", re.IGNORECASE
+_UNIT = (
+    r"(?:inch(?:es)?|f(?:oo|ee)t|yards?|miles?|ounces?|oz|pounds?|lbs?|tons?|(?:kilo|milli)?grams?|cups?|pints?"
+    r"|quarts?|gallons?|(?:milli)?lit(?:er|re)s?|teaspoons?|tablespoons?|(?:centi|milli|kilo)?met(?:er|re)s?|cents?"
+    r"|nickels?|dimes?|pennies|penny)"
 )
-MAX_BODY_PARTS = 10  # per creature or vehicle; a larger count is a total the story may change
+_PER = r"(?:in|per|to|make|makes|equals?)\s+(?:a|an|one|each|1|every)"
+_SCORE = r"(?:touchdowns?|field goals?|baskets?|free throws?|goals?|shots?|three[- ]pointers?|safet(?:y|ies)|tries|try)"
+_CURRENCY = r"(?:euros?|pounds? sterling|british pounds?|yen|pesos?|dollars?|rupees?|francs?|yuan|dinars?)"
+_MEDIA = r"(?:video|movie|film|show|episode|song|podcast|album|audiobook|record|documentary)s?"
+_PEOPLE = r"(?:students|pupils|kids|children)"
+KINDS = (
+    # world constants, as written
+    Kind(
+        "unit conversions",
+        rf"<N>\s+{_UNIT}\s+{_PER}\s+{_UNIT}\b|\b(?:a|an|one|each|1)\s+{_UNIT}\s+(?:is|has|equals|contains)\s+<N>\s+{_UNIT}\b",
+        frozen=True,
+    ),
+    Kind(
+        "calories in a pound",
+        r"<N>\s+calories\s+(?:of\s+\w+\s+)?(?:in|per)\s+(?:a|one|each|1|every)\s+pound"
+        r"|<N>\s+calories\s+to\s+(?:lose|burn|gain|shed)\s+(?:a|one|1)\s+pound",
+        frozen=True,
+    ),
+    Kind(
+        "points per score",
+        rf"\b{_SCORE}\s+(?:is|are|was|were)\s+(?:each\s+)?worth\s+<N>|<N>[\s-]+points?[\s-]+{_SCORE}|<N>[\s-]+pointers?",
+        frozen=True,
+    ),
+    Kind(
+        "exchange rates",
+        rf"\b{_CURRENCY}\s+(?:is|are|was)\s+(?:each\s+)?(?:worth|equal to|equivalent to)\s+\$?<N>|exchange rate\s+(?:is|of)\s+\$?<N>",
+        frozen=True,
+    ),
+    Kind(
+        "paychecks a year", r"(?<!\$)<N>\s+(?:paychecks|pay\s?periods|pay\s?days)\b", frozen=True
+    ),  # not "$1500 paycheck"
+    Kind(
+        "body, fever, boiling and freezing temperatures",
+        r"\b(?:normal\w*|body|usual\w*)\b[^.]{0,30}\btemperature\s+(?:of|is|at)\s+<N>|\bfever\b[^.]{0,30}\b(?:over|above|of|at|is)\s+<N>"
+        r"|<N>\s*(?:°\s*[FC]?|degrees?)(?:\s+(?:F|C|Fahrenheit|Celsius))?[^.]{0,20}\b(?:boil|freez)\w*"
+        r"|\b(?:boil|freez)\w*[^.]{0,20}\b(?:at|of|is)\s+<N>",
+        frozen=True,
+    ),
+    Kind("sides of shapes", r"<N>[\s-]+sided\b|<N>\s+sides\s+of\b", frozen=True),  # not "2 sides for $12"
+    Kind(
+        "standard measures",
+        r"\b(?:standard|regulation|official)\b[^.]{0,40}\b(?:is|are|of|measures?)\s+<N>",
+        frozen=True,
+    ),
+    Kind(
+        "body parts per creature or wheels per vehicle",
+        r"<N>[\s-]*(?:hands?|eyes?|ears?|legs?|arms?|wings?|fingers?|toes?|paws?|tails?|wheels?)\b",
+        frozen=True,
+        applies=(0, 10),  # a larger count is a total the story may change
+    ),
+    # caps and bands
+    Kind("age difference", r"<N>\s*years? (?:older|younger)", cap=60),
+    Kind("age at marrying", r"\bmarri\w*\b[^.]{0,40}\b(?:turned|aged?|age of)\s*<N>", floor=18, cap=95),
+    Kind("age", r"<N>[\s-]*years?[\s-]*old|<N>[\s-]*years? of age|\b(?:aged?|age of|turns?|turned)\s*<N>", cap=95),
+    Kind("person height (feet)", r"<N>\s*(?:feet|foot|ft)\b[^.]{0,12}\btall", cap=7),
+    Kind("person height (inches)", r"<N>\s*inch(?:es)?\b[^.]{0,12}\btall", cap=84),
+    Kind("person height (cm)", r"<N>\s*(?:cm|centimet(?:er|re)s?)\b[^.]{0,12}\btall", cap=215),
+    Kind("temperature", r"<N>\s*(?:°|degrees?)", cap=110, band=Fraction(1, 4)),
+    Kind(
+        "speed",
+        r"<N>\s*(?:mph|miles? (?:per|an|a) hour|km/h|kph|kilomet(?:er|re)s? (?:per|an|a) hour)",
+        cap=90,
+        band=Fraction(1, 2),
+    ),
+    Kind("minutes per mile run", r"\bmiles?\b[^.]{0,25}\bin\s+<N>\s*minutes?", floor=4),
+    Kind("goals per game", r"<N>\s*(?:goals?|touchdowns?|home runs?)\b", cap=9),
+    Kind("hours in a day", r"<N>\s*hours? (?:a|per|each|every) day", cap=24),
+    Kind("minutes in an hour", r"<N>\s*minutes? (?:an|per|each|every) hour", cap=60),
+    Kind("days in a week", r"<N>\s*days? (?:a|per|each|every) week", cap=7),
+    Kind(
+        "one media item's hours",
+        rf"\b{_MEDIA}\b[^.]{{0,25}}\b(?:is|lasts|of)\s+<N>[\s-]+hours?|<N>[\s-]+hours?[\s-]+(?:long\s+)?{_MEDIA}\b",
+        cap=4,
+    ),
+    Kind(
+        "class size",
+        rf"\bclass(?:room)?\s+of\s+<N>|<N>\s+{_PEOPLE}\s+in\s+(?:a|each|the|every|his|her|their|one)\s+class\b",
+        cap=40,
+    ),
+    Kind("seats in a row", r"\brows?\s+of\s+<N>\s+seats", cap=6),
+    Kind("young per litter", r"\bbirth\s+to\s+<N>", cap=12),
+    Kind(
+        "movie ticket price",
+        r"\b(?:movie|cinema|film) tickets?\b[^.$]{0,25}\$<N>|\$<N>[^.]{0,10}\b(?:movie|cinema|film) tickets?",
+        cap=30,
+    ),
+    Kind(
+        "calendar year",
+        r"\b(?:currently|now|it's|it is|year(?: is| was)?|in|since|until|by|from)\s+<N>(?:\s*[.,;:!?)]|\s*$|\s+(?:and|when|if|but|so|then)\b)",
+        spread=10,
+        applies=(1800, 2100),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class AnswerKind:
+    """What a question asks for, and the values its answer may take (where the original's is within them)."""
+
+    name: str
+    pattern: str  # on the question
+    cap: int | None = None
+    floor: int | None = None
+
+    def describe(self) -> str:
+        return " ".join(
+            [self.name] + [f">= {self.floor}"] * (self.floor is not None) + [f"<= {self.cap}"] * bool(self.cap)
+        )
+
+
+ANSWER_KINDS = (  # the first that matches applies: "how old was she when he was born" before "how old"
+    AnswerKind("a parent's age at a child's birth", r"\bhow old\b[^.?]*\bwhen\b[^.?]*\bborn\b", cap=60, floor=16),
+    AnswerKind("an age asked", r"\bhow old\b", cap=95),
+    AnswerKind("a person's height asked in cm", r"\bcentimet(?:er|re)s?\b[\s\S]*\bhow tall is (?-i:[A-Z])", cap=215),
+    AnswerKind("a person's height asked in inches", r"\binch(?:es)?\b[\s\S]*\bhow tall is (?-i:[A-Z])", cap=84),
+    AnswerKind("hours a day asked", r"\bhow many hours\b[^.?]*\b(?:a|per|each|every)\s+day\b", cap=24),
+)
+_BILL = Kind(  # "$20 bills", "a 20£ bill", "a £50 note"
+    "bill",
+    r"[$£€]<N>(?:\s*,?\s*(?:and|or)?\s*[$£€]\d+)*[\s-]*(?:dollars?|pounds?|euros?)?[\s-]*(?:bills?|notes?)\b"
+    r"|<N>\s*[£€][\s-]*(?:bills?|notes?)\b",
+)
 _RANGE_RE = re.compile(r"^range\(([-\d./]+), ([-\d./]+)(?:, ([\d./]+))?\)$")
 
 BANDS = (
     "Each stated number varies within half to twice its original value, keeping its roundness and decimals; "
-    "percentages stay within 0..100; bills take $1, 5, 10, 20, 50 or 100; body parts per creature or "
-    "wheel counts per vehicle stay as stated; caps where the original is within them: "
-    + ", ".join(
-        f"{kind} <= {cap}" + (f" (band +-{float(band):.0%})" if band else "") for kind, _, _, cap, band in _KINDS
-    )
+    "percentages stay within 0..100; bills take $1, 5, 10, 20, 50 or 100 (pound and euro notes the same values); stated as written: "
+    + ", ".join(kind.describe() for kind in KINDS if kind.frozen)
+    + "; limits where the original is within them: "
+    + ", ".join(kind.describe() for kind in KINDS if not kind.frozen)
+    + "; answers: "
+    + ", ".join(kind.describe() for kind in ANSWER_KINDS)
     + "."
 )
 
 
-def kind_of(question: str, quantity: Quantity) -> str | None:
+def answer_limits(question: str, expr: str, value: Fraction) -> list[str]:
+    """Conditions keeping the final answer `expr` (`value` in the original) plausible for what is asked."""
+    kind = next((k for k in ANSWER_KINDS if re.search(k.pattern, question, re.IGNORECASE)), None)
+    if kind is None or not names_in(expr):
+        return []
+    kept = [f"{expr} <= {kind.cap}"] if kind.cap is not None and value <= kind.cap else []
+    return kept + ([f"{expr} >= {kind.floor}"] if kind.floor is not None and value >= kind.floor else [])
+
+
+def kind_of(question: str, quantity: Quantity) -> Kind | None:
     """The kind of quantity the words around a stated number name, or None."""
-    after, before = question[quantity.end : quantity.end + 40], question[max(0, quantity.start - 20) : quantity.start]
-    if before.endswith("$") and _BILL_RE.match(after):
-        return "bill"
-    if _BODY_PART_RE.match(after) and quantity.value <= MAX_BODY_PARTS:
-        return "body parts"
-    for kind, after_re, before_re, _, _ in _COMPILED:
-        if after_re.match(after) or (before_re and before_re.search(before)):
-            return kind
-    return None
+    window = question[max(0, quantity.start - _WINDOW) : quantity.start].rsplit("\n", 1)[-1]
+    window += "\x00" + question[quantity.end : quantity.end + _WINDOW]
+    if _BILL.matches(window, quantity.value):
+        return _BILL
+    return next((kind for kind in KINDS if kind.matches(window, quantity.value)), None)
+
+
+def world_constants(question: str, stated: list[Quantity]) -> set[Fraction]:
+    """The stated values that are world constants or body parts, to be kept as written."""
+    return {q.value for q in stated if (kind := kind_of(question, q)) is not None and kind.frozen}
 
 
 def plausible_domain(question: str, quantity: Quantity, domain: str) -> str:
@@ -78,20 +227,23 @@ def plausible_domain(question: str, quantity: Quantity, domain: str) -> str:
     value = quantity.value
     if kind is None or value.denominator != 1:
         return domain
-    if kind == "bill":
+    if kind is _BILL:
         return "sample([" + ", ".join(map(str, BILLS)) + "])" if value in BILLS else _frozen(value)
-    if kind == "body parts":
+    if kind.frozen:
         return _frozen(value)
     match = _RANGE_RE.match(domain)
     if match is None:
         return domain
     low, high, step = Fraction(match.group(1)), Fraction(match.group(2)), Fraction(match.group(3) or 1)
-    _, _, _, cap, band = next(entry for entry in _COMPILED if entry[0] == kind)
-    if band is not None:
-        low = max(low, ((value * (1 - band)) // step) * step)
-        high = min(high, ((value * (1 + band)) // step + 1) * step)
-    if value <= cap:
-        high = min(high, Fraction(cap) + 1)
+    if kind.band is not None:
+        low = max(low, ((value * (1 - kind.band)) // step) * step)
+        high = min(high, ((value * (1 + kind.band)) // step + 1) * step)
+    if kind.spread is not None:
+        low, high = max(low, value - kind.spread), min(high, value + kind.spread + step)
+    if kind.cap is not None and value <= kind.cap:
+        high = min(high, Fraction(kind.cap) + 1)
+    if kind.floor is not None and value >= kind.floor:
+        low = max(low, Fraction(kind.floor))
     if high - low < 2 * step:
         return _frozen(value)
     parts = [format_number(low), format_number(high)] + ([format_number(step)] if step != 1 else [])

@@ -25,7 +25,7 @@ from itertools import combinations
 
 from augment.symbolic.expressions import names_in
 from augment.symbolic.limits import oversized
-from augment.symbolic.magnitudes import plausible_domain, time_budget
+from augment.symbolic.magnitudes import answer_limits, plausible_domain, time_budget, world_constants
 from augment.symbolic.names import GENDER, find_names, name_pattern, swappable_names
 from augment.symbolic.nouns import noun_after
 from augment.symbolic.prose import readable_prose
@@ -132,6 +132,7 @@ def derive_template(question: str, answer: str, agree: bool = True) -> Template:
         | listed_titles(question, stated)
         | group_rests(question, stated)
         | summed_groups(question, stated)
+        | world_constants(question, stated)  # "a ton is 2000 pounds": varied, the world is not ours
     )
     resolver.frozen |= {name: value for value, name in variables.items() if value in coinciding}
     if any(int(m.group(1)) < int(m.group(2)) for m in _POSITION_RANGE_RE.finditer(ANNOTATION_RE.sub(" ", answer))):
@@ -170,6 +171,7 @@ def derive_template(question: str, answer: str, agree: bool = True) -> Template:
         if name in used and name not in template.init:
             template.init[name] = plausible_domain(question, quantity, domain_for(quantity))
     template.conditions = _conditions(resolver, substitute, check.final, set(template.init))
+    template.conditions += answer_limits(question, template.answer_expr, check.final)
     _slot_names(template)
     return template
 
