@@ -324,3 +324,57 @@ def off_the_clock(text: str) -> str | None:
         if not 1 <= float(match.group(1)) <= 12:
             return match.group(0)
     return None
+
+
+# unit -> (what it measures, its size in that measure's smallest unit here)
+UNIT_SIZES = {
+    "second": ("time", 1),
+    "minute": ("time", 60),
+    "hour": ("time", 3600),
+    "day": ("time", 86400),
+    "week": ("time", 604800),
+    "inch": ("length", 1),
+    "foot": ("length", 12),
+    "feet": ("length", 12),
+    "yard": ("length", 36),
+    "centimeter": ("metric length", 1),
+    "meter": ("metric length", 100),
+    "kilometer": ("metric length", 100000),
+    "cent": ("money", 1),
+    "dollar": ("money", 100),
+    "gram": ("mass", 1),
+    "kilogram": ("mass", 1000),
+    "ounce": ("weight", 1),
+    "pound": ("weight", 16),
+    "cup": ("volume", 1),
+    "pint": ("volume", 2),
+    "quart": ("volume", 4),
+    "gallon": ("volume", 16),
+    "milliliter": ("metric volume", 1),
+    "liter": ("metric volume", 1000),
+}
+_UNIT = r"([a-z]+)\b"
+_CONVERSION_RE = re.compile(
+    rf"(?<![\d.,*x×/+\-])(?<![*x×/+\-] )(?<!times )(?<!by )(?<!of )(\d[\d,]*(?:\.\d+)?)\s*{_UNIT}\s*"
+    rf"(?:=|is|are|or|, or|equals|which is|which are)\s*\$?(\d[\d,]*(?:\.\d+)?)\s*{_UNIT}(?!\s*(?:and\s*)?\d)",
+    re.IGNORECASE,
+)
+
+
+def false_conversion(text: str) -> str | None:
+    """A unit conversion the text states ("2 hours = 120 minutes") that does not hold, or None: a variant
+    whose prose conversion was tied to an equal result writes "1 hours=180 minutes" (no GSM8K train
+    solution states a wrong one)."""
+    for match in _CONVERSION_RE.finditer(ANNOTATION_RE.sub(" ", text)):
+        left, right = _unit_size(match.group(2)), _unit_size(match.group(4))
+        if not left or not right or left[0] != right[0] or left[1] == right[1]:
+            continue
+        said, converted = (Fraction(match.group(i).replace(",", "")) for i in (1, 3))
+        if said * left[1] != converted * right[1]:
+            return match.group(0)
+    return None
+
+
+def _unit_size(word: str) -> tuple[str, int] | None:
+    word = word.lower()
+    return UNIT_SIZES.get(word) or UNIT_SIZES.get(word.removesuffix("s")) or UNIT_SIZES.get(word.removesuffix("es"))

@@ -41,3 +41,15 @@ def test_a_time_of_day_stays_on_the_clock():
     assert off_the_clock("The tank will be filled at 6 + 10 = <<6+10=16>>16pm.") == "16pm"
     assert off_the_clock("She wakes at 13 a.m. and eats 5 amounts") == "13 a.m."
     assert off_the_clock("From 9:30 am to 12 pm, then at 7 o'clock; 14 apples") is None
+
+
+def test_a_unit_conversion_the_text_states_must_hold():
+    """The audit of a8ece2f (2278): "2 hours=120 minutes" was tied to the $120 of the long walks, so a
+    variant wrote "1 hours=180 minutes"; 1246 wrote "27 hours or 1 day"."""
+    from filters.calculator import false_conversion
+
+    assert false_conversion("Thus, he has 4-3=1 hours=180 minutes left") == "1 hours=180 minutes"
+    assert false_conversion("20 + 7 = <<20+7=27>>27 hours or 1 day") == "27 hours or 1 day"
+    for right in ("4-2=2 hours=120 minutes", "3 feet = 36 inches", "1.5 hours is 90 minutes", "5 dollars = 500 cents"):
+        assert false_conversion(right) is None
+    assert false_conversion("90 minutes = 1 hour 30 minutes and 2 * 30 minutes = 1 hour") is None

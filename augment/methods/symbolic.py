@@ -11,7 +11,7 @@ from augment.methods.base import GenerationMethod
 from augment.symbolic import variants
 from augment.symbolic.compiled import CompiledTemplate, Sample
 from augment.symbolic.quantities import implied_constants
-from filters.calculator import false_comparison, off_the_clock, text_numbers_agree
+from filters.calculator import false_comparison, false_conversion, off_the_clock, text_numbers_agree
 from filters.numbers import find_numbers
 
 
@@ -48,6 +48,9 @@ class SymbolicMethod(GenerationMethod):
         if wrong := off_the_clock(question + "\n" + answer):
             return "verify:off-the-clock", f"the row writes the time {wrong}"
         checks.append("clock-times")
+        if wrong := false_conversion(answer):
+            return "verify:false-conversion", f"the solution writes {wrong}"
+        checks.append("unit-conversions")
         stale = row.get("_stale") or []
         if stale:
             stated = {m.value for m in find_numbers(question)}
