@@ -45,6 +45,12 @@ def test_rename_leaves_a_misgendered_name_as_written(train_rows):
 
 
 def test_a_name_the_source_spells_two_ways_stays():
-    """The audit of a8ece2f: "Natalia ... did Natalie ride" (1895) and "Tony ... will tony be" (637)."""
+    """The audits of a8ece2f and edd36c7: "Natalia ... did Natalie ride" (1895), "Tony ... will tony be" (637),
+    "Marta ... If Martha wants" (6306; "Marta" is in no name list)."""
     assert swappable_names("Natalia rode 40 km on Monday. How far did Natalie ride?") == []
     assert swappable_names("His brother Tony is half Jacob's age. How old will tony be?") == ["Jacob"]
+    assert swappable_names("Marta is weighing fruit. If Martha wants 3 bags, how many apples?") == []  # 6306
+
+
+def test_a_name_inside_a_hyphenated_name_is_not_a_person():
+    assert swappable_names("Jo-Bob hopped into the hot air balloon.") == []

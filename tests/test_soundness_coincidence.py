@@ -154,3 +154,13 @@ def test_backward_never_hides_a_number_held_to_an_equality(train_rows):
         except VariantSkip:
             continue
         assert made.params["hidden"] not in held
+
+
+def test_a_number_the_words_fix_keeps_the_number_that_equals_it(train_rows):
+    """The audit of edd36c7: "12,000 students apply ... 5% of those 20,000 students" (7173) and "cut into nine
+    smaller pieces in the ratio of 7:3:2" (4426). A fixed mention ("those 20,000", a ratio's 3) equal to a
+    number that varies: the solution may read either, so the varying one stays as written."""
+    for values, made in renumbered(train_rows[7173]):
+        assert made.question.count("20,000") == 2 and made.final == 20000 * values["n2"] / 100 * 9 / 10
+    for values, made in renumbered(train_rows[4426]):
+        assert "three smaller pieces in the ratio of 7:3:2" in made.question and made.final == values["n2"] * 6

@@ -45,7 +45,7 @@ Todd Tom Tommy Tony Travis Trevor Tyler Victor Vincent Walter Wayne Wesley Willi
 NEUTRAL = tuple("Jordan Taylor Casey Jamie Alexis Riley Morgan Quinn Avery Cameron Dakota Skyler Rowan Sasha".split())
 GROUPS = {"female": FEMALE, "male": MALE, "neutral": NEUTRAL}
 GENDER = {name: group for group, names in GROUPS.items() for name in names}
-_CAPITALIZED_RE = re.compile(r"\b[A-Z][a-z]+\b(?!-)")
+_CAPITALIZED_RE = re.compile(r"(?<!-)\b[A-Z][a-z]+\b(?!-)")  # not "Jo-Bob"
 # Capitalised words that may stand right before a person's name without making it part of another
 # proper noun ("Uncle Jude", "On Monday Tiffany"); any other does ("San Diego", "Santa Monica").
 _TITLES_AND_DATES = frozenset(
@@ -77,21 +77,21 @@ def find_names(text: str) -> list[str]:
 
 
 def name_pattern(name: str) -> re.Pattern:
-    return re.compile(rf"\b{re.escape(name)}\b(?!-)")
+    return re.compile(rf"(?<!-)\b{re.escape(name)}\b(?!-)")
 
 
 def swappable_names(text: str) -> list[str]:
     """The names a rename may swap within their gender list: not part of a longer proper noun ("Taylor
     Swift", "San Diego", "Mario Kart"), never also written otherwise (a source's "William" and "Williams",
-    "Natalia" and "Natalie", "Tony" and "tony" are one person), and not referred to by a pronoun of the
+    "Natalia" and "Natalie", "Marta" and "Martha", "Tony" and "tony" are one person), and not referred to by a pronoun of the
     other gender ("Alex ... her", or a source's slip, "Sara puts them in his refrigerator")."""
-    names = find_names(text)
+    words = set(_CAPITALIZED_RE.findall(text))  # "Marta" is in no list, yet "Martha" is her
     return [
         name
-        for name in names
+        for name in find_names(text)
         if not _in_proper_noun(text, name)
         and not re.search(rf"\b(?:{re.escape(name)}s|{re.escape(name.lower())})\b", text)
-        and not any(other != name and _spelled_alike(name, other) for other in names)
+        and not any(other != name and _spelled_alike(name, other) for other in words)
         and _pronouns_agree(text, name)
     ]
 

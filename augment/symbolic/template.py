@@ -134,6 +134,9 @@ def derive_template(question: str, answer: str, agree: bool = True) -> Template:
         | summed_groups(question, stated)
         | world_constants(question, stated)  # "a ton is 2000 pounds": varied, the world is not ours
     )
+    # A number the words fix ("those 20,000 students", "the top 10") equal to one that varies: the solution's
+    # mention may be either, and a variant would keep the fixed one as the old value.
+    coinciding |= {q.value for q in stated if not q.variable} & variables.keys()
     resolver.frozen |= {name: value for value, name in variables.items() if value in coinciding}
     if any(int(m.group(1)) < int(m.group(2)) for m in _POSITION_RANGE_RE.finditer(ANNOTATION_RE.sub(" ", answer))):
         raise TemplateSkip("position-range")  # "Knives 5-9 cost $3": positions the variant cannot follow
