@@ -361,16 +361,28 @@ _CONVERSION_RE = re.compile(
 )
 
 
+_PERIODS_IN_RE = re.compile(
+    r"(?<![\d.,])(\d+)\s+(?:sets?|groups?|periods?|intervals?|lots?|blocks?|batches?)\s+of\s+(\d+)[\s-]+([a-z]+)\s+"
+    r"in\s+(?:a|an|one|each|every)\s+([a-z]+)\b",
+    re.IGNORECASE,
+)
+
+
 def false_conversion(text: str) -> str | None:
-    """A unit conversion the text states ("2 hours = 120 minutes") that does not hold, or None: a variant
-    whose prose conversion was tied to an equal result writes "1 hours=180 minutes" (no GSM8K train
-    solution states a wrong one)."""
-    for match in _CONVERSION_RE.finditer(ANNOTATION_RE.sub(" ", text)):
+    """A unit conversion the text states ("2 hours = 120 minutes", "2 sets of 30 minutes in an hour") that
+    does not hold, or None: a variant whose prose conversion was tied to an equal result writes "1 hours=180
+    minutes" (no GSM8K train problem states a wrong one)."""
+    text = ANNOTATION_RE.sub(" ", text)
+    for match in _CONVERSION_RE.finditer(text):
         left, right = _unit_size(match.group(2)), _unit_size(match.group(4))
         if not left or not right or left[0] != right[0] or left[1] == right[1]:
             continue
         said, converted = (Fraction(match.group(i).replace(",", "")) for i in (1, 3))
         if said * left[1] != converted * right[1]:
+            return match.group(0)
+    for match in _PERIODS_IN_RE.finditer(text):
+        part, whole = _unit_size(match.group(3)), _unit_size(match.group(4))
+        if part and whole and part[0] == whole[0] and int(match.group(1)) * int(match.group(2)) * part[1] != whole[1]:
             return match.group(0)
     return None
 

@@ -53,3 +53,5 @@ def test_a_unit_conversion_the_text_states_must_hold():
     for right in ("4-2=2 hours=120 minutes", "3 feet = 36 inches", "1.5 hours is 90 minutes", "5 dollars = 500 cents"):
         assert false_conversion(right) is None
     assert false_conversion("90 minutes = 1 hour 30 minutes and 2 * 30 minutes = 1 hour") is None
+    assert false_conversion("There are 2 sets of 32 minutes in an hour") == "2 sets of 32 minutes in an hour"
+    assert false_conversion("There are 4 periods of 15 minutes in an hour") is None

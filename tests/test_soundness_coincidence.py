@@ -164,3 +164,13 @@ def test_a_number_the_words_fix_keeps_the_number_that_equals_it(train_rows):
         assert made.question.count("20,000") == 2 and made.final == 20000 * values["n2"] / 100 * 9 / 10
     for values, made in renumbered(train_rows[4426]):
         assert "three smaller pieces in the ratio of 7:3:2" in made.question and made.final == values["n2"] * 6
+
+
+def test_a_conversion_the_solution_states_as_a_constant_skips_the_source(train_rows):
+    """The audit of edd36c7 (905, backward): "2 sets of 30 minutes in an hour" kept its 2 while the 30 moved,
+    so "every 32 minutes ... 32 cans" made 64 cans an hour. Renumbered rows are dropped at verification
+    (`verify:false-conversion`); backward rows do not show the line, so the source seeds nothing."""
+    from augment.symbolic.generator import annotate_row
+
+    row = train_rows[905]
+    assert annotate_row(row["question"], row["answer"])[2] == "fixed-conversion"

@@ -31,7 +31,7 @@ from augment.symbolic.compiled import CompiledTemplate
 from augment.symbolic.template import TemplateSkip, derive_template
 from augment.symbolic.variants import VariantSkip
 from filters.arith import ExpressionError
-from filters.calculator import check_solution
+from filters.calculator import check_solution, false_conversion
 from filters.numbers import format_number
 
 ENGINE = "symbolic"
@@ -49,21 +49,26 @@ def annotate_row(question: str, answer: str) -> tuple[str | None, str | None, st
     """(question_annotated, answer_annotated, skip reason) for one problem."""
     try:
         template = derive_template(question, answer)
-        if not _samples(template):  # a coincidence's condition may hold only near the stated numbers: freeze them
+        compiled, samples = _sampled(template)
+        if compiled and not samples:  # a coincidence's condition may hold only near the stated numbers: freeze them
             template = derive_template(question, answer, agree=False)
+            compiled, samples = _sampled(template)
     except TemplateSkip as skip:
         return None, None, skip.reason
     except ExpressionError:  # a long chain of dependent steps nests past the expression bounds
         return None, None, "expression-too-large"
+    if compiled and any(false_conversion(compiled.render(sample)[1]) for sample in samples):
+        return None, None, "fixed-conversion"  # "2 sets of 30 minutes in an hour": the 2 stays, the 30 moves
     return *to_annotated(template), None
 
 
-def _samples(template) -> bool:
+def _sampled(template) -> tuple[CompiledTemplate | None, list]:
+    """The compiled template and a few of its samples (None where it does not compile: counted later)."""
     try:
         compiled = CompiledTemplate(parse_annotated(*to_annotated(template)))
     except (TemplateFormatError, ExpressionError):
-        return True  # counted where the records are compiled
-    return bool(compiled.sample(np.random.default_rng(0), 1))
+        return None, []
+    return compiled, compiled.sample(np.random.default_rng(0), 4)
 
 
 def _annotate_many(rows: list[tuple[str, str]]) -> list[tuple[str | None, str | None, str | None]]:
