@@ -78,6 +78,8 @@ def backward(template: CompiledTemplate, sample: Sample, rng: np.random.Generato
     final = template.final(sample)
     if re.search(r"\bX\b", template.template.question + template.template.answer):
         raise VariantSkip("symbolic:x-in-text")  # "an iPhone X" would read as the unknown
+    if _count_by_division(template):
+        raise VariantSkip("symbolic:rounded-count")
     candidates = hideable(template)
     for hidden in [candidates[i] for i in rng.permutation(len(candidates))]:
         linear = _linear_in(template, sample, hidden)
@@ -99,7 +101,20 @@ def invertible(template: CompiledTemplate) -> bool:
     sample = template.exact({name: var.default for name, var in template.numbers.items()})
     if sample is None or re.search(r"\bX\b", template.template.question + template.template.answer):
         return False
+    if _count_by_division(template):
+        return False
     return any(_linear_in(template, sample, v) is not None for v in hideable(template))
+
+
+def _count_by_division(template: CompiledTemplate) -> bool:
+    """ "How many cans / pages / throws" answered by a division: a reader rounds it (up for cans to buy,
+    down for throws allowed), so with the answer given, X would be a range, not one number."""
+    node = ast.parse(template.template.answer_expr, mode="eval").body
+    return (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Div)
+        and re.search(r"\bhow many\b", template.template.question, re.IGNORECASE) is not None
+    )
 
 
 def hideable(template: CompiledTemplate) -> list[str]:
