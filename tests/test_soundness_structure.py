@@ -203,3 +203,17 @@ def test_a_count_referred_back_to_follows_it_and_an_ordinal_past_a_count_fixes_i
     assert nights[1].cap == 5  # and the weekend's two days
     assert question_quantities("She walks 5 nights a week.")[0].cap == 7
     assert ordinal_values("She buys a fourth shirt, and a third of the cake.") == {4}
+
+
+def test_a_total_no_step_reads_stays_the_sum_of_its_parts(train_rows):
+    """The audit of edd36c7 (5294): "Allie picked 44 wildflowers. Thirteen ... seventeen ... 14": the 44 is their
+    sum, which the solution never writes; a variant kept 44 for 17 + 24 + 22."""
+    for values, made in renumbered(train_rows[5294]):
+        total = int(re.search(r"Allie picked (\d+) wildflowers", made.question).group(1))
+        assert total == values["n2"] + values["n3"] + values["n4"]
+
+
+def test_an_ordinal_past_twelve_fixes_the_count_before_it(train_rows):
+    """The audit of edd36c7 (6054): "19 of them ... the twentieth fisherman" became "23 of them" of 20."""
+    for _, made in renumbered(train_rows[6054]):
+        assert "20 fishermen" in made.question and "19 of them" in made.question

@@ -91,6 +91,18 @@ _ORDINAL_WORDS = {
     "tenth": 10,
     "eleventh": 11,
     "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+    "thirtieth": 30,
+    "fortieth": 40,
+    "fiftieth": 50,
+    "hundredth": 100,
 }
 # An ordinal word counts only as a position ("the sixth round"), never as a fraction ("a sixth of").
 _ORDINAL_WORD_RE = re.compile(

@@ -30,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
+from itertools import combinations
 
 import numpy as np
 
@@ -317,8 +318,8 @@ def _nearby(value: Fraction) -> np.ndarray:
 def coincidences_of_unused(quantities, variables, read, used, frozen) -> dict[str, str]:
     """Stated numbers the solution never reads that two numbers it reads make ("watches 35 minutes
     ... adds 15" solved as "20 + 15 + ..."), or two unread numbers that make one it reads ("5 bananas
-    at $2" solved as "$10"): the solution is right only while that holds. A total of two read parts
-    ("175 balls ... the first 100 ... the next 75") and a product of two unread numbers become ties
+    at $2" solved as "$10"): the solution is right only while that holds. A total of two or three read
+    parts ("175 balls ... the first 100 ... the next 75") and a product of two unread numbers become ties
     (variable -> expression), which keep both readings equal; any other match (a difference, a
     percent, numbers tied already or fixed: "Six Grade 4 sections" solved with four) seeds nothing."""
     stated = {q.value: variables[q.value] for q in quantities}
@@ -342,4 +343,8 @@ def coincidences_of_unused(quantities, variables, read, used, frozen) -> dict[st
             if symbol != tying or tied in read - used or {left, right, tied} & (frozen | percents):
                 raise TemplateSkip("coincidental-solution", f"{format_number(value)} = {left} {symbol} {right}")
             ties.setdefault(tied, f"{left} {symbol} {right}")
+    for value in unused:  # "44 wildflowers": 13 + 17 + 14 of them by colour, a total no step reads
+        trio = next((t for t in combinations(values, 3) if sum(t) == value), None) if value > 2 else None
+        if trio and stated[value] not in ties:
+            ties[stated[value]] = " + ".join(stated[v] for v in trio)
     return ties
