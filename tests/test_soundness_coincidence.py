@@ -116,9 +116,9 @@ def test_a_result_read_once_that_equals_a_worded_constant_agrees_with_it(train_r
 
 def test_a_result_said_again_as_a_unit_keeps_the_units_size(train_rows):
     """7323: 45 + 15 = 60 minutes "(1 hour)"; 1136: 4 x 250 g = 1000 g "= 1 kilogram": the solution goes on with
-    the unit, so the minutes stay an hour and the grams a kilogram."""
-    for values, made in renumbered(train_rows[7323]):
-        assert values["n2"] + values["n3"] == 60 and made.final == 5
+    the unit, so the minutes stay an hour and the grams a kilogram. (7323's answer then never moves: it is skipped,
+    `constant-answer`.)"""
+    assert skip_reason(train_rows[7323]) == "constant-answer"
     for values, made in renumbered(train_rows[1136]):
         assert values["n1"] * values["n2"] == 1000 and made.final == values["n3"]
 
@@ -174,3 +174,18 @@ def test_a_conversion_the_solution_states_as_a_constant_skips_the_source(train_r
 
     row = train_rows[905]
     assert annotate_row(row["question"], row["answer"])[2] == "fixed-conversion"
+
+
+def test_the_last_audit_s_wrong_answers_stay_fixed(train_rows):
+    """The audits of 16675e4: "1*2*2*...*2 = 4,096" in prose made every variant's answer 4096 (4846); "x=$2"
+    is algebra for 4x = 8 (4064); a sandwich's 2 slices were the "2 packages" (5316); "3000 * 1/10" for 10%
+    became 1/20 for 20% (4187); "the busiest month" kept April although February now gave more (4747)."""
+    assert skip_reason(train_rows[4846]) == "constant-answer"
+    assert skip_reason(train_rows[4064]) == "prose-algebra"
+    for values, made in renumbered(train_rows[5316]):
+        assert "buys 2 packages" in made.question and made.final == 2 * values["n2"] - 2 * 2 * values["n3"]
+    for values, made in renumbered(train_rows[4187]):
+        assert "for 10% of the price" in made.question
+    for values, made in renumbered(train_rows[4747]):
+        april = (values["n1"] - values["n2"] - values["n3"] - values["n4"]) / 2
+        assert april > max(values["n2"], values["n3"]) and made.final == april - values["n4"]

@@ -30,6 +30,7 @@ PROSE_ARITHMETIC_RE = re.compile(rf"(?<![\w.]){_TERM}(?:\s*[-+*/×x]\s*{_TERM})+
 _PROSE_ALGEBRA_RE = re.compile(
     r"(?<![\w'’.$/&])(?<!\d\s)(?<!sq\s)[a-wyzA-HJ-WYZ]\s*[-+*/=]\s*[\d(]|[\d)]\s*[-+*=]\s*[a-wyzA-HJ-WYZ](?![\w'’&])"
     r"|(?<![\w'’.])\d+(?![gmsAlLhkVWM]\b)[a-zA-Z](?![\w'’])\s*[-+*/=]|\b[Ll]et\s+[a-zA-Z]\s+(?:be|=|equal|represent)"
+    r"|(?<![\w'’.$])x\s*=\s*\$?\d|\d\s*\*\s*x\b"  # "4*x=$8 ... x=$2": an x no multiplication writes
 )
 # "2/5 times fewer" reads two ways (2/5 of it, or 3/5 of it), and sources do not agree which.
 _TIMES_FEWER_RE = re.compile(r"\btimes\s+(?:fewer|less)\b", re.IGNORECASE)

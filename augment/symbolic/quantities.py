@@ -58,7 +58,7 @@ _CUE_TABLE = [
     (r"hexagons?", (6,)),
     (r"octagons?|spiders?|tarantulas?|scorpions?|octop\w*", (8,)),
     (r"insects?|ants?|beetles?|bees?|ladybugs?|butterfl\w*|hexapods?", (6,)),
-    (r"(?:bi)?cycles?|bikes?", (2,)),
+    (r"(?:bi)?cycles?|bikes?|sandwich\w*", (2,)),  # a sandwich takes 2 slices of bread
     (r"legs?", (2, 4)),
     (r"wheels?|tires?|paws?", (4,)),
     (r"fingers?|toes?", (5, 10, 20)),

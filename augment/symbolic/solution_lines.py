@@ -161,6 +161,14 @@ def _template_step(expr_start, expression, value_start, written, resolver) -> tu
             and f"{left.group(0)}/{right.group(0)}" in resolver.fractions
         ):
             stated_fraction |= {i, i + 1}
+        value = Fraction(right.group(0).replace(",", ""))
+        if (
+            left.group(0) == "1"
+            and expression[left.end() : right.start()].strip() == "/"
+            and value in resolver.hundredths
+        ):
+            if name := resolver.variables.get(value):  # "3000 * 1/10" for "10% of": true at this percent only
+                resolver.frozen[name] = value
     for i, (node, token) in enumerate(zip(constants, tokens)):
         if i in stated_fraction:
             expr = None

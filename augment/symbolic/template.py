@@ -63,6 +63,12 @@ from filters.numbers import decimal_places, format_number, number_to_words
 
 _SLOT_RE = re.compile(r"\{([^{}]+)\}")
 # A range of positions in the solution's prose ("Knives 5-9", "Weeks 3-4"), not a subtraction.
+# A question that picks one of several ("the busiest month", "who sold the most"): its answer rests on their order.
+_PICKS_ONE_RE = re.compile(
+    r"\b(?:busiest|slowest|most|least|fewest|highest|lowest|largest|smallest|biggest|greatest|cheapest|longest|"
+    r"shortest|fastest|oldest|youngest|heaviest|lightest|best|worst)\b",
+    re.IGNORECASE,
+)
 _POSITION_RANGE_RE = re.compile(r"\b[A-Za-z]+\s+(\d+)\s*-\s*(\d+)\b(?!\s*[=*/+x-])(?!\.\d)")
 
 
@@ -164,6 +170,8 @@ def derive_template(question: str, answer: str, agree: bool = True) -> Template:
         resolver.frozen |= {name: value for value, name in variables.items() if name in told_only}
         substitute = resolver.substitution()
         answer_text, used = _substituted(lines, substitute)
+    if not names_in(substitute(final_expr)):  # "1*2*2*...*2 = 4,096" in prose: no variant's answer would move
+        raise TemplateSkip("constant-answer")
     template = Template(
         question=_slot_question(question, quantities, variables, used, substitute),
         answer=answer_text,
@@ -308,16 +316,20 @@ def _adds_up(expr: str) -> bool:
 
 def _stated_order(resolver: Resolver, substitute, values: dict[str, Fraction], defined: set[str]) -> list[str]:
     """Two stated numbers of one thing keep their order ("walks at 4 mph, runs at 6 mph"; the cheaper of two
-    prices): the story's words ("faster", "cheaper", "older") often rest on it where no step does."""
+    prices): the story's words ("faster", "cheaper", "older") often rest on it where no step does. Where the
+    question picks one ("the busiest month"), results of that thing join them: the solution chose among all."""
     counted = {
-        resolver.variables[value]: frozenset().union(*(noun for noun in nouns if noun))
+        resolver.variables[value]: (values[resolver.variables[value]], frozenset().union(*(n for n in nouns if n)))
         for value, nouns in resolver.nouns.items()
         if value in resolver.variables
     }
+    if _PICKS_ONE_RE.search(resolver.question):
+        results = {step.expr: step.value for step in resolver.steps}
+        counted |= {expr: (results[expr], nouns) for expr, nouns in resolver.result_nouns.items() if expr in results}
     kept = []
-    for (a, a_counts), (b, b_counts) in combinations(sorted(counted.items()), 2):
-        if a_counts & b_counts and values[a] != values[b]:
-            low, high = (substitute(a), substitute(b)) if values[a] < values[b] else (substitute(b), substitute(a))
+    for (a, (a_value, a_counts)), (b, (b_value, b_counts)) in combinations(sorted(counted.items()), 2):
+        if a_counts & b_counts and a_value != b_value:
+            low, high = (substitute(a), substitute(b)) if a_value < b_value else (substitute(b), substitute(a))
             names = names_in(low) | names_in(high)
             if low != high and names and names <= defined:
                 kept.append(f"{low} < {high}")
