@@ -122,3 +122,13 @@ def test_a_persons_height_asked_stays_human(train_rows):
     """Train 1318: Charlene 194 cm, Pablo 314 cm, Abigail 312 cm."""
     for _, _, answer in variants(train_rows[1318]):
         assert answer <= 215
+
+
+def test_a_bill_written_in_words_takes_real_denominations(train_rows):
+    """The audits of 16675e4: "20 dollar bills" became "12 dollar bills" (5164) and "a 34 dollar bill" (6687)."""
+    for question, _, _ in variants(train_rows[5164]):
+        bills = re.findall(r"(\d+) dollar bill", question)
+        assert bills and all(int(b) in (1, 5, 10, 20, 50, 100) for b in bills), question
+    question = train_rows[6687]["question"]
+    twenty = next(q for q in question_quantities(question) if q.value == 20)
+    assert kind_of(question, twenty).name == "bill"

@@ -45,3 +45,8 @@ def test_a_thing_inside_a_longer_word_is_not_swapped():
     assert swapped(question) == (question, "", {})
     assert not swappable("She has 4 apples and a pineapple.")
     assert swappable("She has 4 apples.")
+
+
+def test_beads_and_stickers_are_not_swapped():
+    """The audits of 16675e4 (6926, 6064): a necklace "strung from amethyst stickers"."""
+    assert not swappable("She strings 6 amethyst beads and 12 turquoise beads on a necklace.")

@@ -179,10 +179,10 @@ ANSWER_KINDS = (  # the first that matches applies: "how old was she when he was
     AnswerKind("a person's height asked in inches", r"\binch(?:es)?\b[\s\S]*\bhow tall is (?-i:[A-Z])", cap=84),
     AnswerKind("hours a day asked", r"\bhow many hours\b[^.?]*\b(?:a|per|each|every)\s+day\b", cap=24),
 )
-_BILL = Kind(  # "$20 bills", "a 20£ bill", "a £50 note"
+_BILL = Kind(  # "$20 bills", "a 20£ bill", "a £50 note", "20 dollar bills"
     "bill",
     r"[$£€]<N>(?:\s*,?\s*(?:and|or)?\s*[$£€]\d+)*[\s-]*(?:dollars?|pounds?|euros?)?[\s-]*(?:bills?|notes?)\b"
-    r"|<N>\s*[£€][\s-]*(?:bills?|notes?)\b",
+    r"|<N>\s*[£€][\s-]*(?:bills?|notes?)\b|<N>[\s-]*(?:dollars?|pounds?|euros?)[\s-]*(?:bills?|notes?)\b",
 )
 _RANGE_RE = re.compile(r"^range\(([-\d./]+), ([-\d./]+)(?:, ([\d./]+))?\)$")
 

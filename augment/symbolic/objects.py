@@ -2,7 +2,8 @@
 
 Only kinds whose members share every property a grade-school problem uses (they are counted, priced,
 shared and eaten alike) and whose words have no second sense in these problems: no "orange" (a
-colour), no "pen" (where pigs live), no "marble" (a stone), no vehicles (their wheels differ) and no animals (their legs do).
+colour), no "pen" (where pigs live), no "marble" (a stone), no vehicles (their wheels differ), no animals (their legs do)
+and no beads for stickers (a necklace is strung from one of them).
 A thing is swapped only for a member of its kind that the problem does not already mention, in the
 question and the solution alike, with its article and capitalisation.
 """
@@ -18,7 +19,6 @@ KINDS: dict[str, tuple[tuple[str, str], ...]] = {
     "fruit": (("apple", "apples"), ("pear", "pears"), ("mango", "mangoes"), ("plum", "plums")),
     "baked good": (("cookie", "cookies"), ("cupcake", "cupcakes"), ("muffin", "muffins"), ("brownie", "brownies")),
     "drawing tool": (("pencil", "pencils"), ("crayon", "crayons")),
-    "small collectible": (("sticker", "stickers"), ("bead", "beads")),
 }
 _FORMS = {form: (kind, i) for kind, members in KINDS.items() for i, member in enumerate(members) for form in member}
 _WORD_RE = re.compile(r"\b(?:(an?)\s+)?(" + "|".join(sorted(_FORMS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
