@@ -62,13 +62,13 @@ from filters.calculator import ANNOTATION_RE, FINAL_RE, check_solution, values_m
 from filters.numbers import decimal_places, format_number, number_to_words
 
 _SLOT_RE = re.compile(r"\{([^{}]+)\}")
-# A range of positions in the solution's prose ("Knives 5-9", "Weeks 3-4"), not a subtraction.
 # A question that picks one of several ("the busiest month", "who sold the most"): its answer rests on their order.
 _PICKS_ONE_RE = re.compile(
     r"\b(?:busiest|slowest|most|least|fewest|highest|lowest|largest|smallest|biggest|greatest|cheapest|longest|"
     r"shortest|fastest|oldest|youngest|heaviest|lightest|best|worst)\b",
     re.IGNORECASE,
 )
+# A range of positions in the solution's prose ("Knives 5-9", "Weeks 3-4"), not a subtraction.
 _POSITION_RANGE_RE = re.compile(r"\b[A-Za-z]+\s+(\d+)\s*-\s*(\d+)\b(?!\s*[=*/+x-])(?!\.\d)")
 
 
