@@ -76,10 +76,8 @@ def renameable(template: CompiledTemplate) -> bool:
 def backward(template: CompiledTemplate, sample: Sample, rng: np.random.Generator) -> Variant:
     """Hide one stated number as X, give the answer, ask for X; solve the linear equation exactly."""
     final = template.final(sample)
-    if re.search(r"\bX\b", template.template.question + template.template.answer):
-        raise VariantSkip("symbolic:x-in-text")  # "an iPhone X" would read as the unknown
-    if _count_by_division(template):
-        raise VariantSkip("symbolic:rounded-count")
+    if reason := _unhideable(template):
+        raise VariantSkip(reason)
     candidates = hideable(template)
     for hidden in [candidates[i] for i in rng.permutation(len(candidates))]:
         linear = _linear_in(template, sample, hidden)
@@ -99,11 +97,18 @@ def invertible(template: CompiledTemplate) -> bool:
     """Whether `backward` can hide one of the template's numbers (judged on the original values), so
     the plan gives backward only to sources that can make it and the mix holds."""
     sample = template.exact({name: var.default for name, var in template.numbers.items()})
-    if sample is None or re.search(r"\bX\b", template.template.question + template.template.answer):
-        return False
-    if _count_by_division(template):
+    if sample is None or _unhideable(template):
         return False
     return any(_linear_in(template, sample, v) is not None for v in hideable(template))
+
+
+def _unhideable(template: CompiledTemplate) -> str | None:
+    """Why no number of this template may be hidden as X (a funnel code), or None."""
+    if re.search(r"\bX\b", template.template.question + template.template.answer):
+        return "symbolic:x-in-text"  # "an iPhone X" would read as the unknown
+    if _count_by_division(template):
+        return "symbolic:rounded-count"
+    return None
 
 
 def _count_by_division(template: CompiledTemplate) -> bool:
