@@ -1,14 +1,15 @@
 """Vet the train sources that seed variants with blind solvers (issue 10: a source whose own solution is
 wrong, ambiguous or incoherent passes every arithmetic check, and its variants inherit the fault).
 
-`sample` writes every templated train question, shuffled (seeded), into parts of `{"qid", "question"}`
+`sample` writes every templated train question not yet flagged, shuffled (seeded), into parts of `{"qid", "question"}`
 for solvers, and `key.json` (qid -> train row) beside them. Solvers write `verdicts-<part>.jsonl` with the
 blind audit's rubric ({"qid", "answer", "verdict", "note"}). `flags` scores them against each source's
 `####` line and writes `filters/data/gsm8k_train_vetting.jsonl`: the sources whose solver answer differs
-(`solver-disagrees`) or that the solver judged incoherent or implausible. A flagged source seeds nothing.
+(`solver-disagrees`) or that the solver judged incoherent or implausible, in any of the passes given (each
+pass is a folder; a later pass solves only what earlier passes left unflagged). A flagged source seeds nothing.
 
     python -m benchmarks.train_vetting sample benchmarks/audits/DIR --seed S --parts 8
-    python -m benchmarks.train_vetting flags benchmarks/audits/DIR
+    python -m benchmarks.train_vetting flags benchmarks/audits/DIR [benchmarks/audits/DIR2 ...]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from augment.sources import load_embedded
 from augment.symbolic.generator import SHIPPED
 from benchmarks.blind_audit import _number
 from filters.label_errors import question_key
-from filters.vetting import VETTING_FILE
+from filters.vetting import VETTING_FILE, vetting_flag
 
 
 def _value(text) -> object:
@@ -37,10 +38,10 @@ def _value(text) -> object:
 
 
 def sample(out: Path, seed: int, parts: int) -> None:
-    records = (json.loads(line) for line in lzma.decompress(SHIPPED.read_bytes()).decode().splitlines() if line)
-    rows = [r["row"] for r in records if r["skipped"] is None]
-    random.Random(seed).shuffle(rows)
+    records = (json.loads(line) for line in lzma.decompress(SHIPPED.read_bytes()).decode().split("\n") if line)
     questions = load_embedded("train").frame["question"]
+    rows = [r["row"] for r in records if r["skipped"] is None and vetting_flag(questions[r["row"]]) is None]
+    random.Random(seed).shuffle(rows)
     out.mkdir(parents=True, exist_ok=True)
     key = []
     for part in range(parts):
@@ -54,13 +55,20 @@ def sample(out: Path, seed: int, parts: int) -> None:
     print(f"{len(rows)} templated train questions in {parts} parts under {out} (seed {seed})")
 
 
-def flags(folder: Path) -> None:
+def _verdicts(folder: Path) -> list[tuple[int, dict]]:
+    """(train row, verdict) for every verdict line of one pass."""
     key = {k["qid"]: k["source_index"] for k in json.loads((folder / "key.json").read_text())}
+    lines = (
+        json.loads(line) for path in sorted(folder.glob("verdicts-*.jsonl")) for line in open(path) if line.strip()
+    )
+    return [(key[verdict["qid"]], verdict) for verdict in lines]
+
+
+def flags(folders: list[Path]) -> None:
     frame = load_embedded("train").frame
-    verdicts = [json.loads(line) for path in sorted(folder.glob("verdicts-*.jsonl")) for line in open(path) if line]
-    flagged, counts = [], Counter()
-    for verdict in verdicts:
-        row = key[verdict["qid"]]
+    verdicts = [pair for folder in folders for pair in _verdicts(folder)]
+    flagged, counts = {}, Counter()
+    for row, verdict in verdicts:
         question, answer = frame["question"][row], frame["answer"][row]
         gold = answer.rsplit("####", 1)[1].strip()
         counts[verdict["verdict"]] += 1
@@ -70,7 +78,8 @@ def flags(folder: Path) -> None:
             flag = f"judged-{verdict['verdict']}"
         else:
             continue
-        flagged.append(
+        flagged.setdefault(
+            row,
             {
                 "source_index": row,
                 "question_sha256": question_key(question),
@@ -79,12 +88,12 @@ def flags(folder: Path) -> None:
                 "gold": gold,
                 "verdict": verdict["verdict"],
                 "note": verdict["note"],
-            }
+            },
         )
-    flagged.sort(key=lambda r: r["source_index"])
-    VETTING_FILE.write_text("".join(json.dumps(r) + "\n" for r in flagged))
+    records = [flagged[row] for row in sorted(flagged)]
+    VETTING_FILE.write_text("".join(json.dumps(r) + "\n" for r in records))
     print(
-        f"{len(verdicts)} verdicts ({dict(counts)}); flagged {len(flagged)}:", dict(Counter(r["flag"] for r in flagged))
+        f"{len(verdicts)} verdicts ({dict(counts)}); flagged {len(records)}:", dict(Counter(r["flag"] for r in records))
     )
     print(f"wrote {VETTING_FILE}")
 
@@ -97,12 +106,12 @@ def main() -> None:
     make.add_argument("--seed", type=int, required=True)
     make.add_argument("--parts", type=int, default=8)
     score = commands.add_parser("flags")
-    score.add_argument("folder", type=Path)
+    score.add_argument("folders", type=Path, nargs="+", help="one folder per pass, oldest first")
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.out, args.seed, args.parts)
     else:
-        flags(args.folder)
+        flags(args.folders)
 
 
 if __name__ == "__main__":
