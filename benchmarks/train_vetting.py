@@ -1,14 +1,20 @@
 """Vet the train sources that seed variants with blind solvers (issue 10: a source whose own solution is
 wrong, ambiguous or incoherent passes every arithmetic check, and its variants inherit the fault).
 
-`sample` writes every templated train question not yet flagged, shuffled (seeded), into parts of `{"qid", "question"}`
-for solvers, and `key.json` (qid -> train row) beside them. Solvers write `verdicts-<part>.jsonl` with the
-blind audit's rubric ({"qid", "answer", "verdict", "note"}). `flags` scores them against each source's
-`####` line and writes `filters/data/gsm8k_train_vetting.jsonl`: the sources whose solver answer differs
-(`solver-disagrees`) or that the solver judged incoherent or implausible, in any of the passes given (each
-pass is a folder; a later pass solves only what earlier passes left unflagged). A flagged source seeds nothing.
+A pass is a folder of `questions-<part>.jsonl` ({"qid", "question"}, handed to solvers) and `key.json`
+(qid -> train row, never handed out). Solvers write `verdicts-<part>.jsonl` with the blind audit's rubric
+({"qid", "answer", "verdict", "note"}).
+- `sample` writes every templated train question not yet flagged, shuffled (seeded).
+- `sample-variants` writes published rows of a release instead, a few per source not yet flagged, of
+  different methods: a template that breaks its story (a coincidence, an implausible band, a count that no
+  longer fits its list) breaks it again in the next run, so its source is vetted through its variants.
+`flags` scores every pass given against the answer it was made from (the source's `####` line, or the
+variant's published answer) and writes `filters/data/gsm8k_train_vetting.jsonl`: the sources whose solver
+answer differs (`solver-disagrees`) or that the solver judged incoherent or implausible (`judged-...`),
+prefixed `variant-` when a variant was judged. A flagged source seeds nothing.
 
     python -m benchmarks.train_vetting sample benchmarks/audits/DIR --seed S --parts 8
+    python -m benchmarks.train_vetting sample-variants RELEASE benchmarks/audits/DIR --seed S --parts 6
     python -m benchmarks.train_vetting flags benchmarks/audits/DIR [benchmarks/audits/DIR2 ...]
 """
 
@@ -21,6 +27,8 @@ import random
 import re
 from collections import Counter
 from pathlib import Path
+
+import polars as pl
 
 from augment.sources import load_embedded
 from augment.symbolic.generator import SHIPPED
@@ -37,27 +45,47 @@ def _value(text) -> object:
     return value
 
 
+def _write_parts(out: Path, questions: list[str], key: list[dict], parts: int, about: dict) -> None:
+    """Parts of {"qid", "question"} for solvers; `key` rows get their qid and go to key.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    for part in range(parts):
+        with open(out / f"questions-{part + 1}.jsonl", "w") as handle:
+            for k, index in enumerate(range(part, len(questions), parts)):
+                key[index]["qid"] = (part + 1) * 10000 + k
+                handle.write(json.dumps({"qid": key[index]["qid"], "question": questions[index]}) + "\n")
+    (out / "key.json").write_text(json.dumps(key))
+    (out / "sample.json").write_text(json.dumps({**about, "parts": parts, "n": len(key)}, indent=2) + "\n")
+    print(f"{len(key)} questions in {parts} parts under {out} (seed {about['seed']})")
+
+
 def sample(out: Path, seed: int, parts: int) -> None:
     records = (json.loads(line) for line in lzma.decompress(SHIPPED.read_bytes()).decode().split("\n") if line)
     questions = load_embedded("train").frame["question"]
     rows = [r["row"] for r in records if r["skipped"] is None and vetting_flag(questions[r["row"]]) is None]
     random.Random(seed).shuffle(rows)
-    out.mkdir(parents=True, exist_ok=True)
-    key = []
-    for part in range(parts):
-        with open(out / f"questions-{part + 1}.jsonl", "w") as handle:
-            for k, row in enumerate(rows[part::parts]):
-                qid = (part + 1) * 10000 + k
-                handle.write(json.dumps({"qid": qid, "question": questions[row]}) + "\n")
-                key.append({"qid": qid, "source_index": row})
-    (out / "key.json").write_text(json.dumps(key))
-    (out / "sample.json").write_text(json.dumps({"seed": seed, "parts": parts, "n": len(rows)}, indent=2) + "\n")
-    print(f"{len(rows)} templated train questions in {parts} parts under {out} (seed {seed})")
+    key = [{"source_index": row} for row in rows]
+    _write_parts(out, [questions[row] for row in rows], key, parts, {"seed": seed})
 
 
-def _verdicts(folder: Path) -> list[tuple[int, dict]]:
-    """(train row, verdict) for every verdict line of one pass."""
-    key = {k["qid"]: k["source_index"] for k in json.loads((folder / "key.json").read_text())}
+def sample_variants(release: Path, out: Path, seed: int, parts: int, per_source: int) -> None:
+    rows = pl.read_parquet(release / "data" / "*.parquet").filter(pl.col("method") != "original")
+    questions = load_embedded("train").frame["question"]
+    unflagged = [vetting_flag(questions[row]) is None for row in rows["source_index"]]
+    drawn = (
+        rows.filter(pl.Series(unflagged))
+        .sample(fraction=1.0, seed=seed, shuffle=True)
+        .unique(["source_index", "method"], keep="first", maintain_order=True)
+        .filter(pl.int_range(pl.len()).over("source_index") < per_source)
+        .sample(fraction=1.0, seed=seed + 1, shuffle=True)
+    )
+    key = drawn.select("source_index", "id", "method", "final_answer").to_dicts()
+    about = {"seed": seed, "release": str(release), "per_source": per_source}
+    _write_parts(out, drawn["question"].to_list(), key, parts, about)
+
+
+def _verdicts(folder: Path) -> list[tuple[dict, dict]]:
+    """(key row, verdict) for every verdict line of one pass."""
+    key = {k["qid"]: k for k in json.loads((folder / "key.json").read_text())}
     lines = (
         json.loads(line) for path in sorted(folder.glob("verdicts-*.jsonl")) for line in open(path) if line.strip()
     )
@@ -68,9 +96,10 @@ def flags(folders: list[Path]) -> None:
     frame = load_embedded("train").frame
     verdicts = [pair for folder in folders for pair in _verdicts(folder)]
     flagged, counts = {}, Counter()
-    for row, verdict in verdicts:
-        question, answer = frame["question"][row], frame["answer"][row]
-        gold = answer.rsplit("####", 1)[1].strip()
+    for key, verdict in verdicts:
+        row = key["source_index"]
+        variant = "final_answer" in key
+        gold = key["final_answer"] if variant else frame["answer"][row].rsplit("####", 1)[1].strip()
         counts[verdict["verdict"]] += 1
         if _value(verdict["answer"]) != _value(gold):
             flag = "solver-disagrees"
@@ -82,12 +111,13 @@ def flags(folders: list[Path]) -> None:
             row,
             {
                 "source_index": row,
-                "question_sha256": question_key(question),
-                "flag": flag,
+                "question_sha256": question_key(frame["question"][row]),
+                "flag": f"variant-{flag}" if variant else flag,
                 "solver_answer": verdict["answer"],
                 "gold": gold,
                 "verdict": verdict["verdict"],
                 "note": verdict["note"],
+                **({"variant_id": key["id"], "method": key["method"]} if variant else {}),
             },
         )
     records = [flagged[row] for row in sorted(flagged)]
@@ -105,11 +135,19 @@ def main() -> None:
     make.add_argument("out", type=Path)
     make.add_argument("--seed", type=int, required=True)
     make.add_argument("--parts", type=int, default=8)
+    variants = commands.add_parser("sample-variants")
+    variants.add_argument("release", type=Path, help="a published release folder (.../NAME/vK)")
+    variants.add_argument("out", type=Path)
+    variants.add_argument("--seed", type=int, required=True)
+    variants.add_argument("--parts", type=int, default=6)
+    variants.add_argument("--per-source", type=int, default=2)
     score = commands.add_parser("flags")
     score.add_argument("folders", type=Path, nargs="+", help="one folder per pass, oldest first")
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.out, args.seed, args.parts)
+    elif args.command == "sample-variants":
+        sample_variants(args.release, args.out, args.seed, args.parts, args.per_source)
     else:
         flags(args.folders)
 

@@ -173,8 +173,10 @@ def _verification(manifest: dict, funnel: dict) -> str:
             "",
             "Source problems are vetted first. Known GSM8K train label errors, solutions that contradict their own "
             "arithmetic, and problems an independent blind solver answered differently from their `####` line or "
-            "judged incoherent or implausible seed nothing (`filters/vetting.py`): re-execution cannot see a "
-            f"solution that computes the wrong thing correctly. Sources left out: {_top(funnel.get(SOURCES))}.",
+            "judged incoherent or implausible seed nothing (`filters/vetting.py`), and so do sources one of whose "
+            "published variants such a solver answered differently or judged so: re-execution cannot see a "
+            "solution that computes the wrong thing correctly, nor a template that breaks its story. "
+            f"Sources left out: {_top(funnel.get(SOURCES))}.",
             *_solver_check(manifest, funnel),
         ]
     )

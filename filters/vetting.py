@@ -1,5 +1,6 @@
 """Train sources a blind solver flagged: a source seeds nothing when the solver's own answer differs from
-its `####` line, or when it judged the problem incoherent or implausible as written.
+its `####` line, or when it judged the problem incoherent or implausible as written; or when the same holds
+for one of its published variants (flags `variant-...`).
 
 Re-execution cannot see a solution that computes the wrong thing correctly ("6 inches longer" computed as
 20 - 6), nor a story that contradicts itself; its variants inherit the fault. The list is made by

@@ -8,4 +8,6 @@ def test_every_flag_names_its_train_row(train_rows):
     assert len(flags) > 100
     for record in flags.values():
         assert vetting_flag(train_rows[record["source_index"]]["question"]) == record
-        assert record["flag"] in ("solver-disagrees", "judged-incoherent", "judged-implausible")
+        flag = record["flag"].removeprefix("variant-")
+        assert flag in ("solver-disagrees", "judged-incoherent", "judged-implausible")
+        assert (record["flag"] != flag) == ("variant_id" in record)  # a variant's flag names the row judged
