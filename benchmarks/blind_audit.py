@@ -24,10 +24,13 @@ import polars as pl
 from augment.sources import load_embedded
 
 
-def sample(release: Path, out: Path, per_method: int, seed: int, parts: int, controls: int) -> None:
+def sample(release: Path, out: Path, per_method: int, seed: int, parts: int, controls: int, judged: list[Path]) -> None:
     """`controls` GSM8K train problems are mixed in unmarked (method "gsm8k-control"): they measure
-    how strict the solvers are, against the about 0.98 sound the rubric expects of GSM8K."""
+    how strict the solvers are, against the about 0.98 sound the rubric expects of GSM8K. Rows a vetting
+    pass already judged (`judged`: its key.json) are left out, so the audit never scores them twice."""
     rows = pl.read_parquet(release / "data" / "*.parquet").filter(pl.col("method") != "original")
+    seen = {k.get("id") for folder in judged for k in json.loads((folder / "key.json").read_text())}
+    rows = rows.filter(~pl.col("id").is_in(list(seen - {None})))
     train = load_embedded("train").frame.sample(controls, seed=seed, shuffle=True)
     train = train.with_columns(
         method=pl.lit("gsm8k-control"),
@@ -45,7 +48,16 @@ def sample(release: Path, out: Path, per_method: int, seed: int, parts: int, con
     drawn = drawn.sample(fraction=1.0, seed=seed + 1, shuffle=True).with_row_index("qid", offset=1)
     out.mkdir(parents=True, exist_ok=True)
     (out / "sample.json").write_text(
-        json.dumps({"release": str(release), "seed": seed, "per_method": per_method, "n": drawn.height}, indent=2)
+        json.dumps(
+            {
+                "release": str(release),
+                "seed": seed,
+                "per_method": per_method,
+                "n": drawn.height,
+                "left_out_judged_by": [str(folder) for folder in judged],
+            },
+            indent=2,
+        )
         + "\n"
     )
     drawn.select("qid", "id", "method", "source_index", "final_answer").write_ndjson(out / "key.jsonl")
@@ -113,11 +125,12 @@ def main() -> None:
     drawing.add_argument("--seed", type=int, required=True)
     drawing.add_argument("--parts", type=int, default=3)
     drawing.add_argument("--controls", type=int, default=30, help="GSM8K train problems mixed in unmarked")
+    drawing.add_argument("--judged", type=Path, nargs="*", default=[], help="vetting passes whose rows to leave out")
     scoring = commands.add_parser("score")
     scoring.add_argument("out", type=Path)
     args = parser.parse_args()
     if args.command == "sample":
-        sample(args.release, args.out, args.per_method, args.seed, args.parts, args.controls)
+        sample(args.release, args.out, args.per_method, args.seed, args.parts, args.controls, args.judged)
     else:
         score(args.out)
 
