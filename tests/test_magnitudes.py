@@ -163,6 +163,10 @@ def _band_values(question: str, number: str) -> tuple[Fraction, Fraction]:
         (5675, r"won (\d+) games", 70),  # an NBA team winning 100 of 82 games
         (5677, r"type (\d+) words", 120),  # 180 words a minute for 90 minutes
         (2818, r"(\d+) (?:marks )?in (?:science|music|social)", 100),  # 119 marks in social studies
+        (7035, r"(?:has an?|got an?) (\d+)", 100),  # grades of 144 and 150 in a class
+        (5448, r"ran (\d+) miles", 20),  # 36 miles run in 2 hours
+        (3763, r"eats (\d+) of", 50),  # one person eating 100 pies
+        (19, r"bike at (\d+) mph", 25),  # 30 mph sustained on a commute
     ],
 )
 def test_feats_family_counts_and_limits_stay_within_reach(train_rows, index, pattern, largest):
@@ -194,6 +198,14 @@ def test_every_mention_of_a_number_limits_it(train_rows, index, number, largest)
     domain = plausible_domain(question, mentions, domain_for(mentions[0]))
     high = Fraction(re.match(r"range\([\d.]+, ([\d.]+)", domain).group(1))
     assert high - 1 <= largest
+
+
+def test_grades_stay_within_100(train_rows):
+    """Train 5216: tests earning 124, 53, 167 and 150; 7035: Ahmed needing 183 on the final assignment."""
+    for question, _, _ in variants(train_rows[5216]):
+        assert all(int(n) <= 100 for n in re.findall(r"\d+", question.split("What")[0])[1:]), question
+    for _, _, answer in variants(train_rows[7035]):
+        assert answer <= 100
 
 
 def test_a_year_a_date_names_moves_by_years(train_rows):
@@ -235,7 +247,9 @@ def test_a_scrabble_letter_is_worth_at_most_ten(train_rows):
         ("The podcast was 1 hour and 45 minutes long. How many minutes is it?", "45", "minutes past the hour"),
         ("She was there 12 days a month for 3 months. How many days?", "12", "days in a month"),
         ("A duck flies 40 days during winter. How many weeks is that?", "40", "days in a season"),
-        ("Ann scored 70 marks in science. How many did she lose?", "70", "test marks"),
+        ("Ann scored 70 marks in science. How many did she lose?", "70", "test marks or grades"),
+        ("Ahmed has a 91 in the class. How far is he from 100?", "91", "test marks or grades"),
+        ("Tim can bike at 25 mph. How far in 2 hours?", "25", "speed of a person on foot or by bike"),
         ("Tom can type 90 words a minute. How long for 450 words?", "90", "typing or reading speed"),
         ("He can deadlift 300 pounds at 13. How much at 14?", "300", "weight a person lifts"),
         (

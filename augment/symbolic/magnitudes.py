@@ -161,6 +161,12 @@ KINDS = (
     ),
     Kind("temperature", r"<N>\s*(?:°|degrees?)", cap=110, band=Fraction(1, 4)),
     Kind(
+        "speed of a person on foot or by bike",
+        r"\b(?:cycl|bik|run|ran|walk|jog|swim|swam|paddl)\w*\s+(?:at\s+)?(?:a\s+speed\s+of\s+)?<N>\s*"
+        r"(?:mph|miles? (?:per|an|a) hour|km/h|kph|kilomet(?:er|re)s? (?:per|an|a) hour)",
+        rises=False,
+    ),
+    Kind(
         "speed",
         r"<N>\s*(?:mph|miles? (?:per|an|a) hour|km/h|kph|kilomet(?:er|re)s? (?:per|an|a) hour)",
         cap=90,
@@ -173,9 +179,11 @@ KINDS = (
     Kind("days in a month", r"<N>\s*days?\s+(?:a|per|each|every|in\s+a|of\s+the)\s+month", cap=31),
     Kind("days in a season", r"<N>\s*days?\b[^.]{0,40}\b(?:winter|summer|spring|autumn)\b", cap=92),
     Kind(
-        "test marks",
+        "test marks or grades",
         r"<N>\s*marks\b|\bmarks\b[^.]{0,50}?\s<N>\s+(?:in|on)\b|\b(?:test|exam|quiz)\s+(?:score|grade|mark)s?\s+(?:of|was|is)\s+<N>"
-        r"|<N>\s*(?:%|percent|points?)?\s+on\s+(?:a|an|the|his|her|their|my)\s+(?:\w+\s+)?(?:test|exam|quiz)\b",
+        r"|<N>\s*(?:%|percent|points?)?\s+on\s+(?:a|an|the|his|her|their|my)\s+(?:\w+\s+)?(?:test|exam|quiz|assignment)\b"
+        r"|\b(?:tests?|exams?|quiz(?:zes)?)\b[^.]{0,40}?\b(?:earns?|earned|scores?|scored|gets?|got)\s+(?:\d+(?:,\s*|,?\s+and\s+))*<N>"
+        r"|\bhas\s+an?\s+<N>(?:\s+in\s+(?:the|his|her|their)\s+class\b|\s*\.)",
         cap=100,
     ),
     Kind("typing or reading speed", r"<N>\s*(?:words?\s+(?:a|an|per|each|every)\s+minute|wpm)\b", cap=120),
@@ -257,6 +265,7 @@ ANSWER_KINDS = (  # the first that matches applies: "how old was she when he was
     AnswerKind("an age asked", r"\bhow old\b", cap=95),
     AnswerKind("a person's height asked in cm", r"\bcentimet(?:er|re)s?\b[\s\S]*\bhow tall is (?-i:[A-Z])", cap=215),
     AnswerKind("a person's height asked in inches", r"\binch(?:es)?\b[\s\S]*\bhow tall is (?-i:[A-Z])", cap=84),
+    AnswerKind("a grade asked", r"\b(?:grade|test score|exam score)s?\b[^.?]*\?", cap=100),
     AnswerKind("a Scrabble letter's value asked", r"\bScrabble\b[\s\S]*\bletter\b[^.]*\?", cap=10),
     AnswerKind("hours a day asked", r"\bhow many hours\b[^.?]*\b(?:a|per|each|every)\s+day\b", cap=24),
 )
