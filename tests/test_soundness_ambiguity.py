@@ -66,8 +66,18 @@ def test_a_stated_fractions_parts_are_not_tied_to_a_stated_number(train_rows):
 def test_a_percent_factor_follows_its_percent_or_is_not_tied_to_a_result(train_rows):
     """6081: 60 / 50 = 1.2 and the 1.2 of "20% more" are two readings: every variant keeps them equal.
     Where only the percent explains a factor, the factor becomes 1 + p/100 and follows it."""
-    for values, made in renumbered(train_rows[6081]):
-        assert "20% more" in made.question and values["n3"] == Fraction(6, 5) * values["n2"] and made.final == 1
+    row = train_rows[6081]  # its one variant (100 cookies for $120) lies past the 2/3..3/2 band: widen it by hand
+    question, answer = to_annotated(derive_template(row["question"], row["answer"]))
+    question = re.sub(r"\$n2 = range\([^)]*\)", "$n2 = range(20, 110, 10)", question)
+    widened = CompiledTemplate(
+        parse_annotated(re.sub(r"\$n3 = range\([^)]*\)", "$n3 = range(30, 130, 10)", question), answer)
+    )
+    found = widened.sample(np.random.default_rng(0), 8)
+    assert found
+    for sample in found:
+        made = renumber(widened, sample)
+        assert "20% more" in made.question and sample.values["n3"] == Fraction(6, 5) * sample.values["n2"]
+        assert made.final == 1
     question = "A cookie costs $3 to make. Joe sells it for 20% more. How much does he earn on 40 cookies?"
     answer = "He sells one for 3*1.2=<<3*1.2=3.6>>3.6 dollars.\nSo he earns 40*3.6=<<40*3.6=144>>144 dollars.\n#### 144"
     template = compiled(question, answer)

@@ -107,7 +107,7 @@ def test_relation_kinds_come_from_the_original_values_not_word_lists():
 
 def _domain(question: str, number: str) -> str:
     quantity = next(q for q in question_quantities(question) if q.text == number)
-    return plausible_domain(question, quantity, domain_for(quantity))
+    return plausible_domain(question, [quantity], domain_for(quantity))
 
 
 def _values(domain: str) -> list[Fraction]:

@@ -97,10 +97,10 @@ def test_annotated_format_round_trip_and_hand_edits():
     )
     template = derive_template(question, answer)
     q_annotated, a_annotated = to_annotated(template)
-    assert "{n1,48}" in q_annotated and "#init:\n- $n1 = range(24, 97)" in q_annotated
+    assert "{n1,48}" in q_annotated and "#init:\n- $n1 = range(32, 73)" in q_annotated
     assert "#conditions:\n- is_int(n1 / 2)" in q_annotated and q_annotated.endswith("#answer: n1 + n1 / 2")
     assert "<<{n1}/2={n1 / 2}>>" in a_annotated
-    edited = q_annotated.replace("range(24, 97)", "range(90, 92)")  # a person narrows the domain by hand
+    edited = q_annotated.replace("range(32, 73)", "range(90, 92)")  # a person narrows the domain by hand
     compiled = CompiledTemplate(parse_annotated(edited, a_annotated))
     sample = compiled.sample(np.random.default_rng(0), 5)
     assert [s.values["n1"] for s in sample] == [Fraction(90)]  # 91 is odd: is_int(n1 / 2) rules it out

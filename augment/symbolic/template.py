@@ -180,7 +180,8 @@ def derive_template(question: str, answer: str, agree: bool = True) -> Template:
     for quantity in quantities:
         name = variables[quantity.value]
         if name in used and name not in template.init:
-            template.init[name] = plausible_domain(question, quantity, domain_for(quantity))
+            mentions = [q for q in quantities if q.value == quantity.value]
+            template.init[name] = plausible_domain(question, mentions, domain_for(quantity))
     template.conditions = _conditions(resolver, substitute, check.final, set(template.init))
     template.conditions += answer_limits(question, template.answer_expr, check.final)
     _slot_names(template)
