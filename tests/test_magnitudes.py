@@ -216,10 +216,14 @@ def test_a_year_a_date_names_moves_by_years(train_rows):
 
 @pytest.mark.parametrize(
     ("index", "phrase"),
-    [(4290, "minimum height to ride the roller coaster is 140 cm"), (1553, "11 players start")],
+    [
+        (4290, "minimum height to ride the roller coaster is 140 cm"),
+        (1553, "11 players start"),
+        (597, "should hold 52 cards"),
+    ],
 )
 def test_facts_of_the_real_world_stay_as_written(train_rows, index, phrase):
-    """Kingda Ka's minimum height of 80 cm (4290); 10 soccer starters (1553)."""
+    """Kingda Ka's minimum height of 80 cm (4290); 10 soccer starters (1553); a deck of 58 cards (597)."""
     row = train_rows[index]
     try:
         found = variants(row)

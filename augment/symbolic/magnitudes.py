@@ -137,6 +137,12 @@ KINDS = (
     ),
     Kind("sides of shapes", r"<N>[\s-]+sided\b|<N>\s+sides\s+of\b", frozen=True),  # not "2 sides for $12"
     Kind(
+        "cards in a deck",
+        r"\bdecks?\b[^.]{0,40}?<N>\s+cards\b|<N>\s+cards\s+(?:in|per)\s+(?:a|each|one|every)\s+(?:full\s+)?deck\b",
+        frozen=True,
+        applies=(32, 78),  # a deck's own size, not a count of loose cards
+    ),
+    Kind(
         "standard measures",
         r"\b(?:standard|regulation|official)\b[^.]{0,40}\b(?:is|are|of|measures?)\s+<N>",
         frozen=True,
