@@ -155,7 +155,7 @@ def group_rests(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
         noun = _counted(question, after.end() if after else rest.end)
         if noun is None or rest.value > LARGEST_LISTED_GROUP:
             continue
-        same = [q for q in ordered[:i] if noun & (_counted(question, q.end) or frozenset())]
+        same = [q for q in ordered[:i] if _related(noun, _counted(question, q.end))]
         whole = next((j for j in range(len(same) - 1, -1, -1) if same[j].value > rest.value), None)
         if whole is not None:
             counts |= {rest.value} | {q.value for q in same[whole:]}
@@ -177,7 +177,88 @@ def summed_groups(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
     return frozenset(counts)
 
 
+def _related(noun: frozenset[str], other: frozenset[str] | None) -> bool:
+    """Whether two mentions count one kind of thing: a shared stem, or one grown from the other ("piglets", "pigs")."""
+    return bool(other) and any(
+        a == b or min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)) for a in noun for b in other
+    )
+
+
 def _counted(question: str, end: int) -> frozenset[str] | None:
     """What a number counts, read through "of the" ("Three of the wings": wings)."""
     of = _OF_THE_RE.match(question, end)
     return noun_after(question, of.end() if of else end)
+
+
+_KINDS_RE = re.compile(
+    r"\s+(?:different\s+)?(?:kinds?|types?|sorts?|varieties|flavou?rs?|colou?rs?|species|breeds|brands|meals)\b",
+    re.IGNORECASE,
+)
+_OF_THEM_RE = re.compile(r"\s+of\s+(?:them|us)\b", re.IGNORECASE)
+_NAMED_PAIR_RE = re.compile(r"\b[A-Z][a-z]+(?:,\s+[A-Z][a-z]+)*,?\s+and\s+[A-Z][a-z]+\b")
+_LIST_GAP_RE = re.compile(r"(?:\s*[a-z]+){0,3}\s*,?\s*(?:and\s+)?\$?", re.IGNORECASE)  # "3 mm, 6 mm, and 5 mm"
+
+
+def listed_counts(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """A count the story lists item by item, so that a variant may not change it alone: "rained for 3 days ...
+    3 mm, 6 mm, and 5 mm on the three days" (a count equal to a list of numbers of one unit), "three kinds of
+    drinks", "3 meals a day" (then named one by one), "Ali and Leila ... there are two of them"."""
+    small = [
+        q
+        for q in stated
+        if 2 <= q.value <= LARGEST_LISTED_GROUP and q.value.denominator == 1 and not (q.money or q.percent)
+    ]
+    counts = {q.value for q in small if _KINDS_RE.match(question, q.end)}
+    for q in small:
+        if _OF_THEM_RE.match(question, q.end) and any(
+            len(set(re.findall(r"\b[A-Z][a-z]+\b", m.group(0)))) == q.value
+            for m in _NAMED_PAIR_RE.finditer(question[: q.start])
+        ):
+            counts.add(q.value)
+    for run in _number_lists(question, stated):
+        # a count of something before the list: "two trips of 30 km and 20 km", "four lamps ... 3 bulbs and 1 bulb"
+        before = [q for q in small if q.end <= run[0].start and noun_after(question, q.end, q.start)]
+        counts |= {q.value for q in before if q.value == len(run) and (len(run) > 2 or run[0].start - q.end <= 60)}
+        total = sum(r.value for r in run)
+        if all(q in small or q.value == 1 for q in run) and any(q.value == total for q in before):
+            counts |= {q.value for q in run} | {total}
+    return frozenset(counts)
+
+
+def _number_lists(question: str, stated: list[Quantity]) -> list[list[Quantity]]:
+    """Runs of two or more stated numbers of one thing ("3 small bulbs and 1 large bulb") that only commas and
+    "and" separate."""
+    runs: list[list[Quantity]] = []
+    ordered = sorted(stated, key=lambda q: q.start)
+    run = ordered[:1]
+    for before, after in zip(ordered, ordered[1:]):
+        gap = question[before.end : after.start]
+        if (
+            ("," in gap or " and " in gap)
+            and _LIST_GAP_RE.fullmatch(gap)
+            and (before.money, before.percent) == (after.money, after.percent)
+            and (noun_after(question, before.end, before.start) or {""})
+            & (noun_after(question, after.end, after.start) or {""})
+        ):
+            run.append(after)
+        else:
+            if len(run) > 1:
+                runs.append(run)
+            run = [after]
+    if len(run) > 1:
+        runs.append(run)
+    return runs
+
+
+_RANGE_GAP_RE = re.compile(r"\s*[-–]\s*")
+
+
+def range_ends(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
+    """Both ends of a range the question states ("children 6–11 years old"): varied apart, it may run backwards."""
+    ordered = sorted(stated, key=lambda q: q.start)
+    return frozenset(
+        value
+        for low, high in zip(ordered, ordered[1:])
+        if low.value < high.value and _RANGE_GAP_RE.fullmatch(question[low.end : high.start])
+        for value in (low.value, high.value)
+    )

@@ -45,15 +45,18 @@ from augment.symbolic.quantities import (
 )
 from augment.symbolic.relations import relation_conditions
 from augment.symbolic.solution_lines import template_line
+from augment.symbolic.story_conditions import overlap_order, whole_shares
 from augment.symbolic.structure import (
     complementary_percents,
     group_counts,
     group_rests,
     last_position,
+    listed_counts,
     listed_people,
     listed_titles,
     party_sizes,
     position_labels,
+    range_ends,
     summed_groups,
 )
 from augment.symbolic.ties import Resolver, Step, TemplateSkip, coincidences_of_unused
@@ -65,7 +68,9 @@ _SLOT_RE = re.compile(r"\{([^{}]+)\}")
 # A question that picks one of several ("the busiest month", "who sold the most"): its answer rests on their order.
 _PICKS_ONE_RE = re.compile(
     r"\b(?:busiest|slowest|most|least|fewest|highest|lowest|largest|smallest|biggest|greatest|cheapest|longest|"
-    r"shortest|fastest|oldest|youngest|heaviest|lightest|best|worst)\b",
+    r"shortest|fastest|oldest|youngest|heaviest|lightest|best|worst)\b"
+    r"|\b(?:slower|faster|older|younger|cheaper|heavier|lighter|taller|shorter|longer|bigger|larger|smaller)"
+    r"\s+(?:one|of)\b",  # "the slower one of Lola and Tara"
     re.IGNORECASE,
 )
 # A range of positions in the solution's prose ("Knives 5-9", "Weeks 3-4"), not a subtraction.
@@ -138,6 +143,8 @@ def derive_template(question: str, answer: str, agree: bool = True) -> Template:
         | listed_titles(question, stated)
         | group_rests(question, stated)
         | summed_groups(question, stated)
+        | listed_counts(question, stated)
+        | range_ends(question, stated)
         | world_constants(question, stated)  # "a ton is 2000 pounds": varied, the world is not ours
     )
     # A number the words fix ("those 20,000 students", "the top 10") equal to one that varies: the solution's
@@ -184,6 +191,7 @@ def derive_template(question: str, answer: str, agree: bool = True) -> Template:
             template.init[name] = plausible_domain(question, mentions, domain_for(quantity))
     template.conditions = _conditions(resolver, substitute, check.final, set(template.init))
     template.conditions += answer_limits(question, template.answer_expr, check.final)
+    template.conditions += overlap_order(question, quantities, variables, substitute, set(template.init))
     _slot_names(template)
     return template
 
@@ -278,6 +286,7 @@ def _conditions(resolver: Resolver, substitute, final: Fraction, defined: set[st
     if final.denominator != 1 or final < 0:
         raise TemplateSkip("final-not-whole")
     conditions: dict[str, None] = {}
+    values = {name: value for value, name in resolver.variables.items()}
     for step in resolver.steps:
         expr = substitute(step.expr)
         if not names_in(expr):
@@ -289,9 +298,9 @@ def _conditions(resolver: Resolver, substitute, final: Fraction, defined: set[st
             raise TemplateSkip("zero-step")
         conditions[f"is_int({expr})" if places == 0 else f"is_int(({expr}) * {10 ** max(places, 2)})"] = None
         conditions[f"{expr} {'>' if step.value > 0 else '<'} 0"] = None
+        conditions |= dict.fromkeys(whole_shares(resolver.question, expr, values))
         if _adds_up(expr) and (cap := time_budget(resolver.question, resolver.result_nouns.get(step.expr), step.value)):
             conditions[f"{expr} <= {cap}"] = None  # a day's hours added up; a product scales by days or people
-    values = {name: value for value, name in resolver.variables.items()}
     for left, right in resolver.ties:  # a coincidence may involve a number the solution reads nowhere else
         left, right = (_as_stated(substitute(side), values, defined) for side in (left, right))
         if left != right and names_in(left) | names_in(right):

@@ -85,6 +85,8 @@ def backward(template: CompiledTemplate, sample: Sample, rng: np.random.Generato
             continue
         slope, intercept = linear
         x = sample.values[hidden]
+        if _mirrored_solution(template, slope, intercept, final) is not None:
+            continue  # "the difference" read either way round: X would have two values
         question, _ = template.render(sample, hidden=hidden)
         question = f"{question.rstrip()} {FOBAR_SUFFIX.format(answer=format_number(final))}"
         answer = _backward_solution(template, sample, hidden, slope, intercept, final, x)
@@ -108,7 +110,28 @@ def _unhideable(template: CompiledTemplate) -> str | None:
         return "symbolic:x-in-text"  # "an iPhone X" would read as the unknown
     if _count_by_division(template):
         return "symbolic:rounded-count"
+    if _BRANCH_RE.search(template.template.answer):
+        return "symbolic:branch-in-solution"
     return None
+
+
+# A comparison the solution's prose decides ("One packet is enough because 35 > 30"): with X hidden, the
+# other branch (two packets) may give the same answer, so X would not be unique.
+_BRANCH_RE = re.compile(r"\}\s*(?:>=?|<=?|is (?:more|less|greater|smaller|larger|fewer) than)\s*\$?\{", re.IGNORECASE)
+_DIFFERENCE_RE = re.compile(r"\bdifference\b|\bdiffer\b", re.IGNORECASE)
+
+
+def _mirrored_solution(template: CompiledTemplate, slope: Fraction, intercept: Fraction, final: Fraction):
+    """The other X of a question asking for "the difference between" two amounts, answered by a subtraction:
+    a reader takes its size (|36 - 3X| = 9 holds at X = 9 and X = 15), so a positive X making the subtraction
+    come out as -answer is a second solution. None where there is none."""
+    node = ast.parse(template.template.answer_expr, mode="eval").body
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub)):
+        return None
+    if not _DIFFERENCE_RE.search(template.template.question):
+        return None
+    other = (-final - intercept) / slope
+    return other if other > 0 and final != 0 else None
 
 
 def _count_by_division(template: CompiledTemplate) -> bool:
