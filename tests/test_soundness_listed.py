@@ -10,7 +10,9 @@ from fractions import Fraction
 import numpy as np
 
 from augment.symbolic.quantities import question_quantities
-from augment.symbolic.structure import listed_counts, range_ends
+from augment.symbolic.story_conditions import told_products
+from augment.symbolic.structure import complementary_percents, listed_counts, range_ends
+from augment.symbolic.template import derive_template
 from augment.symbolic.variants import VariantSkip, backward, invertible
 from filters.numbers import parse_number_words
 from tests.test_soundness_ambiguity import compiled, renumbered
@@ -96,6 +98,26 @@ def test_an_even_split_keeps_each_share_whole(train_rows):
         assert (values["n3"] / (values["n1"] + values["n2"])).denominator == 1
 
 
+def test_told_totals_multiples_and_shares_keep_holding(train_rows):
+    """1650: "150 cookies so her 15 neighbors could get 10 cookies each" (a variant gave 19 neighbors 9 of 170);
+    4261: "30 students ... twice as many girls as boys ... 10 boys" (the solution's 30 - 10 never doubles);
+    1127: "20% useful, 10% heirlooms and 70% junk" (a variant made 140%)."""
+    question = "She made 150 cookies so her 15 neighbors could get 10 cookies each."
+    stated = question_quantities(question)
+    assert told_products(question, stated, {q.value: f"n{i}" for i, q in enumerate(stated)}) == {"n0": "n1 * n2"}
+    for values, made in renumbered(train_rows[1650]):
+        assert f"made {values['n2'] * values['n3']} cookies" in made.question
+    girls = derive_template(train_rows[4261]["question"], train_rows[4261]["answer"])
+    assert "n1 - n2 == 2 * n2" in girls.conditions  # every sample keeps 30 = 10 + 2 * 10
+    assert complementary_percents(question_quantities("20% useful, 10% heirlooms and 70% junk; 5% off")) == {
+        20,
+        10,
+        70,
+    }
+    for _, made in renumbered(train_rows[1127]):
+        assert "20% of the items are useful, 10% are valuable heirlooms, and 70% are junk" in made.question
+
+
 def test_backward_publishes_only_a_unique_x(train_rows):
     """2528: "the difference in area" read as |36 - 3X| = 9 has X = 9 and X = 15; 7006 and 6284: a solution
     that decides a comparison in prose ("One packet is enough because 35 > 30") may take the other branch."""
@@ -109,12 +131,13 @@ def test_backward_publishes_only_a_unique_x(train_rows):
 
 
 def test_no_template_over_the_train_split_varies_a_listed_count_or_a_range(train_rows, shipped_records):
-    """Over all train: a count the story lists item by item, and both ends of a stated range, never vary."""
+    """Over all train: a count the story lists item by item, both ends of a stated range and shares of one whole
+    never vary."""
     varied = []
     for record in shipped_records:
         question = train_rows[record["row"]]["question"]
         stated = question_quantities(question)
-        fixed = listed_counts(question, stated) | range_ends(question, stated)
+        fixed = listed_counts(question, stated) | range_ends(question, stated) | complementary_percents(stated)
         slots = {_number(text) for text in FIRST_SLOT_RE.findall(record["question_annotated"].split("\n\n#init:")[0])}
         if fixed & slots:
             varied.append(record["row"])

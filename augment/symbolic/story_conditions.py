@@ -1,6 +1,8 @@
 """Conditions a story's words set where no step of its solution does.
 
 - An overlap ("3 of them both red hats and blue boots") stays below each group it is the overlap of.
+- A result the words tell as a multiple ("twice as many girls as boys") stays that multiple, and a total a
+  sentence tells as a product ("150 cookies so her 15 neighbors could get 10 each") follows the product.
 - A story that divides things up evenly ("an equal number of apples and oranges in each bag") keeps each
   share whole where the original's was: 49 oz bags of 4 + 3 oz pairs hold 7 pairs, never 5.5.
 """
@@ -12,7 +14,9 @@ import re
 from fractions import Fraction
 
 from augment.symbolic.expressions import evaluate_exact, names_in
+from augment.symbolic.nouns import noun_after
 from filters.arith import ExpressionError
+from filters.numbers import format_number
 
 # A story that divides things up evenly: "an equal number of apples and oranges in each bag", "split evenly".
 _SHARED_EVENLY_RE = re.compile(r"\b(?:equal(?:ly)?|evenly|same number)\b", re.IGNORECASE)
@@ -69,3 +73,57 @@ def overlap_order(question, quantities, variables, substitute, defined: set[str]
                 if overlap.value < group.value and names and names <= defined:
                     kept.append(f"{low} < {high}")
     return kept
+
+
+_MULTIPLE_RE = re.compile(r"\b(twice|double|three times|triple|half)\s+as\s+(?:many|much)\b", re.IGNORECASE)
+_MULTIPLES = {"twice": Fraction(2), "double": Fraction(2), "three times": Fraction(3), "triple": Fraction(3)}
+
+
+def told_multiples(question: str, steps, variables: dict[Fraction, str]) -> list[tuple[str, str]]:
+    """ "Twice as many girls as boys" that the solution never computes (30 students - 10 boys = 20 girls): a
+    total or rest that is the told multiple of a stated number stays that multiple (result, multiple)."""
+    factors = {_MULTIPLES.get(m.group(1).lower(), Fraction(1, 2)) for m in _MULTIPLE_RE.finditer(question)}
+    return [
+        (step.expr, f"{format_number(factor)} * {name}")
+        for step in steps
+        for value, name in variables.items()
+        for factor in factors
+        if value > 0 and step.value == factor * value and adds_up(step.expr)
+    ]
+
+
+def adds_up(expr: str) -> bool:
+    """A total or a rest ("30 - 10"), the way a solution reaches a group it could have doubled instead."""
+    node = ast.parse(expr, mode="eval").body
+    return isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
+
+
+_EACH_RE = re.compile(r"\b(?:each|apiece|per)\b", re.IGNORECASE)
+
+
+def told_products(question: str, quantities, variables: dict[Fraction, str]) -> dict[str, str]:
+    """A total one sentence tells as a product ("150 cookies so her 15 neighbors could get 10 cookies each"): the
+    total follows the product (variable -> expression), or a variant gives 19 neighbors 9 of 170 cookies."""
+    ties = {}
+    for sentence in re.finditer(r"[^.?!]+", question):
+        if not _EACH_RE.search(sentence.group(0)):
+            continue
+        inside = [q for q in quantities if sentence.start() <= q.start < sentence.end() and q.value.denominator == 1]
+        for total in inside:
+            for count in inside:
+                for share in inside:
+                    if (
+                        len({total.value, count.value, share.value}) == 3
+                        and total.value > 2
+                        and min(count.value, share.value) > 1
+                        and total.value == count.value * share.value
+                        and count.start < share.start
+                        and _same_thing(question, total, share)
+                    ):
+                        ties.setdefault(variables[total.value], f"{variables[count.value]} * {variables[share.value]}")
+    return ties
+
+
+def _same_thing(question: str, a, b) -> bool:
+    noun, other = noun_after(question, a.end, a.start), noun_after(question, b.end, b.start)
+    return bool(noun and other and noun & other)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from itertools import combinations
 
 from augment.symbolic.names import find_names
 from augment.symbolic.nouns import noun_after
@@ -87,9 +88,11 @@ def last_position(question: str, ordinals: frozenset[Fraction]) -> frozenset[Fra
 
 
 def complementary_percents(stated: list[Quantity]) -> frozenset[Fraction]:
-    """Percents that make up 100 together: varying one alone would leave shares that no longer add up."""
-    percents = {q.value for q in stated if q.percent}
-    return frozenset(p for p in percents if 0 < p < 100 and 100 - p in percents)
+    """Percents that make up 100 together, two or three ("20% useful, 10% heirlooms and 70% junk"): varying one
+    alone would leave shares that no longer add up."""
+    percents = sorted({q.value for q in stated if q.percent and 0 < q.value < 100})
+    pairs = {p for p in percents if 100 - p in percents}  # 50% is its own rest
+    return frozenset(pairs | {p for shares in combinations(percents, 3) if sum(shares) == 100 for p in shares})
 
 
 def listed_people(question: str, stated: list[Quantity]) -> frozenset[Fraction]:

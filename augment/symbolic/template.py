@@ -17,7 +17,6 @@ annotated format (see `annotated.py`).
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -45,7 +44,7 @@ from augment.symbolic.quantities import (
 )
 from augment.symbolic.relations import relation_conditions
 from augment.symbolic.solution_lines import template_line
-from augment.symbolic.story_conditions import overlap_order, whole_shares
+from augment.symbolic.story_conditions import adds_up, overlap_order, told_multiples, told_products, whole_shares
 from augment.symbolic.structure import (
     complementary_percents,
     group_counts,
@@ -158,6 +157,8 @@ def derive_template(question: str, answer: str, agree: bool = True) -> Template:
         raise TemplateSkip("no-steps")
     final_expr = _final_expression(check.final, resolver.steps, question)
     resolver.settle(final_expr, agree)
+    for result, multiple in told_multiples(question, resolver.steps, variables):  # a sum or difference alone
+        resolver.hold(result, multiple, agree)
     lines = ["#### {" + final_expr + "}" if FINAL_RE.match(line) else line for line in lines]
 
     substitute = resolver.substitution()
@@ -166,6 +167,8 @@ def derive_template(question: str, answer: str, agree: bool = True) -> Template:
         raise TemplateSkip("no-variable-numbers")
     read = used | resolver.derived.keys() | resolver.frozen.keys()
     ties = coincidences_of_unused(quantities, variables, read, used, resolver.frozen.keys())
+    products = told_products(question, quantities, variables)
+    ties |= {name: expr for name, expr in products.items() if name in used and name not in ties}
     if ties:  # keep the coincidence the solution relies on, so both readings agree in every variant
         resolver.derived.update(ties)
         substitute = resolver.substitution()
@@ -299,7 +302,7 @@ def _conditions(resolver: Resolver, substitute, final: Fraction, defined: set[st
         conditions[f"is_int({expr})" if places == 0 else f"is_int(({expr}) * {10 ** max(places, 2)})"] = None
         conditions[f"{expr} {'>' if step.value > 0 else '<'} 0"] = None
         conditions |= dict.fromkeys(whole_shares(resolver.question, expr, values))
-        if _adds_up(expr) and (cap := time_budget(resolver.question, resolver.result_nouns.get(step.expr), step.value)):
+        if adds_up(expr) and (cap := time_budget(resolver.question, resolver.result_nouns.get(step.expr), step.value)):
             conditions[f"{expr} <= {cap}"] = None  # a day's hours added up; a product scales by days or people
     for left, right in resolver.ties:  # a coincidence may involve a number the solution reads nowhere else
         left, right = (_as_stated(substitute(side), values, defined) for side in (left, right))
@@ -317,11 +320,6 @@ def _as_stated(expr: str, values: dict[str, Fraction], defined: set[str]) -> str
     return re.sub(
         r"\b(n\d+)\b", lambda m: m.group(1) if m.group(1) in defined else format_number(values[m.group(1)]), expr
     )
-
-
-def _adds_up(expr: str) -> bool:
-    node = ast.parse(expr, mode="eval").body
-    return isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
 
 
 def _stated_order(resolver: Resolver, substitute, values: dict[str, Fraction], defined: set[str]) -> list[str]:

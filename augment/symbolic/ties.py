@@ -205,20 +205,24 @@ class Resolver:
         for left, right in self.coincidences:
             if self.reads[left] == 1 and not (_number_in(right, scales) and self._read_as_factor(left)):
                 continue  # a worded constant scales ("/ 2" for half, "* 24" a day): added once, it is the result
-            substitute = self.substitution()
-            left, right = substitute(left), substitute(right)
-            names = sorted(names_in(left) | names_in(right))
-            if not names or _identical(left, right, original, set()):
-                continue
-            single = [n for n in names if _identical(left, right, original, {n})]
-            if single:  # only that number makes them differ: a condition would pin it
-                self.frozen[single[0]] = original[single[0]]
-            elif agree and _agrees_elsewhere(
-                [*self.ties, (left, right)], original, self.substitution()
-            ):  # samples must agree
-                self.ties.append((left, right))
-            else:  # they agree only at the stated numbers, where no variant is
-                self.frozen |= {name: original[name] for name in names}
+            self.hold(left, right, agree)
+
+    def hold(self, left: str, right: str, agree: bool = True) -> None:
+        """Make `left == right` hold in every variant: freeze the one stated number it depends on, or keep it as
+        a condition (`agree`) where one can hold, else freeze them all."""
+        original = {name: value for value, name in self.variables.items()}
+        substitute = self.substitution()
+        left, right = substitute(left), substitute(right)
+        names = sorted(names_in(left) | names_in(right))
+        if not names or _identical(left, right, original, set()):
+            return
+        single = [n for n in names if _identical(left, right, original, {n})]
+        if single:  # only that number makes them differ: a condition would pin it
+            self.frozen[single[0]] = original[single[0]]
+        elif agree and _agrees_elsewhere([*self.ties, (left, right)], original, self.substitution()):
+            self.ties.append((left, right))  # samples must agree
+        else:  # they agree only at the stated numbers, where no variant is
+            self.frozen |= {name: original[name] for name in names}
 
     def _read_as_factor(self, expr: str) -> bool:
         """Whether a step multiplies or divides by `expr` ("126 / 2", "2 * 24"; not "24 / 2")."""
