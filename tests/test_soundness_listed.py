@@ -10,9 +10,10 @@ from fractions import Fraction
 import numpy as np
 
 from augment.symbolic.quantities import question_quantities
-from augment.symbolic.story_conditions import told_products
+from augment.symbolic.story_conditions import told_multiples, told_products
 from augment.symbolic.structure import complementary_percents, listed_counts, range_ends
 from augment.symbolic.template import derive_template
+from augment.symbolic.ties import Step
 from augment.symbolic.variants import VariantSkip, backward, invertible
 from filters.numbers import parse_number_words
 from tests.test_soundness_ambiguity import compiled, renumbered
@@ -109,6 +110,11 @@ def test_told_totals_multiples_and_shares_keep_holding(train_rows):
         assert f"made {values['n2'] * values['n3']} cookies" in made.question
     girls = derive_template(train_rows[4261]["question"], train_rows[4261]["answer"])
     assert "n1 - n2 == 2 * n2" in girls.conditions  # every sample keeps 30 = 10 + 2 * 10
+    told = "Twice as many girls as boys."
+    steps = [Step(Fraction(20), "n1 - n2"), Step(Fraction(60), "n1 + n1")]
+    assert told_multiples(told, steps, {Fraction(10): "n2"}) == [("n1 - n2", "2 * n2")]
+    computed = [Step(Fraction(20), "n1 - n2"), Step(Fraction(20), "2 * n2")]  # the solution reads the relation
+    assert told_multiples(told, computed, {Fraction(10): "n2"}) == []
     assert complementary_percents(question_quantities("20% useful, 10% heirlooms and 70% junk; 5% off")) == {
         20,
         10,

@@ -80,9 +80,12 @@ _MULTIPLES = {"twice": Fraction(2), "double": Fraction(2), "three times": Fracti
 
 
 def told_multiples(question: str, steps, variables: dict[Fraction, str]) -> list[tuple[str, str]]:
-    """ "Twice as many girls as boys" that the solution never computes (30 students - 10 boys = 20 girls): a
-    total or rest that is the told multiple of a stated number stays that multiple (result, multiple)."""
+    """ "Twice as many girls as boys" that the solution never computes (30 students - 10 boys = 20 girls, and no
+    "* 2" anywhere): a total or rest that is the told multiple of a stated number stays that multiple (result,
+    multiple). Where the solution computes with the factor, the relation is read, and a match is chance."""
     factors = {_MULTIPLES.get(m.group(1).lower(), Fraction(1, 2)) for m in _MULTIPLE_RE.finditer(question)}
+    written = {token for step in steps for token in re.findall(r"(?<![\w.])\d+(?:\.\d+)?", step.expr)}
+    factors = {f for f in factors if not {format_number(f), format_number(1 / f)} & written}  # told, never computed
     return [
         (step.expr, f"{format_number(factor)} * {name}")
         for step in steps

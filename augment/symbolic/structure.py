@@ -8,12 +8,17 @@
   and one more, so both stay fixed.
 - The last of named positions: "the first, second, third ... and the last round" makes 4 rounds; and
   positions named by a number: "on day 2", "in week 3", "Level 4".
-- Shares of one whole stated both ways: "pays 80%, leaving the remaining 20%".
+- Shares of one whole stated both ways: "pays 80%, leaving the remaining 20%", or in three: "20% useful, 10%
+  heirlooms and 70% junk".
 - A count of people the text then names: "Clyde's four children ... June, Patty, Josh and Henry", or of things
   it names in quotes: "three songs ... “The Best Day” ...".
 - The rest of a small group and the group: "Three of the wings ... One painting ... the other two wings", "4
   tomato plants ... The two remaining plants", and a rest of a unit's container ("the remaining 6 days" of a week).
-- Counts of one thing that a group count adds up: "2 large beds ... 2 medium beds ... all four beds".
+- Counts of one thing that a group count adds up: "2 large beds ... 2 medium beds ... all four beds"; the rest of
+  a herd under a grown-up name ("6 piglets ... sells 3 pigs ... the remaining 3 pigs").
+- A count the story lists item by item: "rained for 3 days ... 3 mm, 6 mm, and 5 mm", "three kinds of drinks",
+  "3 meals a day", "Ali and Leila ... two of them", "four lamps ... 3 small bulbs and 1 large bulb".
+- Both ends of a range: "children 6–11 years old".
 And a size the wording implies: "Ben and Tia ... invited two of their friends" are 4 people, so a stated 4
 ("4 bags of snacks") may be read as them (`party_sizes`, a constant like "a week": 7).
 """
