@@ -10,7 +10,7 @@ from fractions import Fraction
 import numpy as np
 
 from augment.symbolic.quantities import question_quantities
-from augment.symbolic.story_conditions import told_multiples, told_products
+from augment.symbolic.story_conditions import told_multiples, told_products, triangle_sides
 from augment.symbolic.structure import complementary_percents, listed_counts, range_ends
 from augment.symbolic.template import derive_template
 from augment.symbolic.ties import Step
@@ -91,6 +91,19 @@ def test_order_words_ranges_and_overlaps_keep_their_order(train_rows):
         assert "6–11 years old" in made.question
     for values, _ in renumbered(train_rows[6830]):
         assert values["n3"] < min(values["n1"], values["n2"])
+
+
+def test_a_triangles_sides_keep_it_a_triangle(train_rows):
+    """490: perimeter 160, sides 40 and 50: a variant made sides 43, 47 and 90, a line and no triangle."""
+    assert triangle_sides("A triangle", "n1 - (n2 + n3)") == [
+        "n2 < n3 + (n1 - (n2 + n3))",
+        "n3 < n2 + (n1 - (n2 + n3))",
+        "(n1 - (n2 + n3)) < n2 + n3",
+    ]
+    assert triangle_sides("A rectangle", "n1 - (n2 + n3)") == []
+    for values, made in renumbered(train_rows[490], count=64):
+        sides = sorted([values["n3"], values["n4"], made.final])
+        assert sides[2] < sides[0] + sides[1]
 
 
 def test_an_even_split_keeps_each_share_whole(train_rows):

@@ -3,6 +3,7 @@
 - An overlap ("3 of them both red hats and blue boots") stays below each group it is the overlap of.
 - A result the words tell as a multiple ("twice as many girls as boys") stays that multiple, and a total a
   sentence tells as a product ("150 cookies so her 15 neighbors could get 10 each") follows the product.
+- The sides of a triangle keep it a triangle: each shorter than the other two together.
 - A story that divides things up evenly ("an equal number of apples and oranges in each bag") keeps each
   share whole where the original's was: 49 oz bags of 4 + 3 oz pairs hold 7 pairs, never 5.5.
 """
@@ -130,3 +131,20 @@ def told_products(question: str, quantities, variables: dict[Fraction, str]) -> 
 def _same_thing(question: str, a, b) -> bool:
     noun, other = noun_after(question, a.end, a.start), noun_after(question, b.end, b.start)
     return bool(noun and other and noun & other)
+
+
+def triangle_sides(question: str, answer_expr: str) -> list[str]:
+    """ "The perimeter of a triangle is 160 cm ... two sides are 40 cm and 50 cm": the third side, perimeter less
+    the two, makes a triangle only where each side is shorter than the other two together (43, 47 and 90 are a
+    line)."""
+    node = ast.parse(answer_expr, mode="eval").body
+    if not (
+        re.search(r"\btriang", question, re.IGNORECASE)
+        and isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Sub)
+        and isinstance(node.right, ast.BinOp)
+        and isinstance(node.right.op, ast.Add)
+    ):
+        return []
+    sides = [ast.unparse(node.right.left), ast.unparse(node.right.right), f"({answer_expr})"]
+    return [f"{side} < {' + '.join(s for s in sides if s is not side)}" for side in sides]

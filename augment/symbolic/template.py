@@ -44,7 +44,14 @@ from augment.symbolic.quantities import (
 )
 from augment.symbolic.relations import relation_conditions
 from augment.symbolic.solution_lines import template_line
-from augment.symbolic.story_conditions import adds_up, overlap_order, told_multiples, told_products, whole_shares
+from augment.symbolic.story_conditions import (
+    adds_up,
+    overlap_order,
+    told_multiples,
+    told_products,
+    triangle_sides,
+    whole_shares,
+)
 from augment.symbolic.structure import (
     complementary_percents,
     group_counts,
@@ -195,6 +202,7 @@ def derive_template(question: str, answer: str, agree: bool = True) -> Template:
     template.conditions = _conditions(resolver, substitute, check.final, set(template.init))
     template.conditions += answer_limits(question, template.answer_expr, check.final)
     template.conditions += overlap_order(question, quantities, variables, substitute, set(template.init))
+    template.conditions += triangle_sides(question, template.answer_expr)
     _slot_names(template)
     return template
 
