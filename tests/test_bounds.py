@@ -13,6 +13,7 @@ from test_one_line_errors import one_line_failure
 
 from augment.config import RunConfig
 from augment.plan import Eligibility, plan_tasks
+from augment.source_stages import source_reason
 from augment.symbolic.annotated import TemplateFormatError, parse_annotated
 from augment.symbolic.compiled import CompiledTemplate
 from augment.symbolic.expressions import Program, compile_expression
@@ -99,13 +100,17 @@ def test_the_task_plan_is_the_same_in_any_slices_and_flat_in_max_per_source():
 
 
 @pytest.fixture(scope="module")
-def hostile_templates(tmp_path_factory, small_source) -> tuple:
-    """The small source's real templates, with the first few rows' templates made hostile."""
+def hostile_templates(tmp_path_factory, small_source, train_rows) -> tuple:
+    """The small source's real templates, with the first few seeding rows' templates made hostile (a source the
+    `sources` stage leaves out never reaches its template)."""
     directory = tmp_path_factory.mktemp("bounds")
     derived = directory / "derived.jsonl"
     result = augment_cli("templates", str(small_source), "--out", str(derived), "--workers", "1", cwd=directory)
     assert result.returncode == 0, result.stderr
     records = read_jsonl(derived)
+    records.sort(
+        key=lambda r: source_reason(train_rows[r["row"]]["question"], train_rows[r["row"]]["answer"]) is not None
+    )
     hostile = [annotated(answer_expr=e) for e in HOSTILE_EXPRESSIONS.values()]
     hostile += [annotated(slot=HOSTILE_EXPRESSIONS["code"]), annotated(domain="range(1, " + "9" * 10_000 + ")")]
     question, answer = annotated()

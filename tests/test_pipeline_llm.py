@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from conftest import CPU_ENV, augment_cli, write_jsonl
 
+from augment.source_stages import source_reason
 from filters.vetting import vetting_flag
 
 pytestmark = pytest.mark.slow
@@ -139,7 +140,8 @@ def test_a_real_instruct_model_through_augment_run(smollm2, tmp_path, train_rows
     The run ends with the funnel, or in the one-line "nothing accepted" exit."""
     folder, digest = smollm2
     source = tmp_path / "train.jsonl"
-    write_jsonl(source, train_rows[:3])
+    seeding = [row for row in train_rows if source_reason(row["question"], row["answer"]) is None]
+    write_jsonl(source, seeding[:3])
     result = augment_cli(
         "run",
         "--generator",

@@ -11,16 +11,17 @@ def test_sources_whose_solution_is_wrong_seed_nothing(train_rows):
     """4235 doubles 3 times for "after 4 years"; 1052 computes "5 less than twice" as (79 - 5) / 2; 6768
     subtracts for "6 inches longer"; 474 gives "one-third of the remaining" 2/3."""
     cited = [4235, 1052, 6768, 474]
+    sound = 1  # a source no check flags (row 0's "sold clips to 48 of her friends" was judged incoherent)
     frame = pl.DataFrame(
         {
-            "source_index": cited + [0],
-            "question": [train_rows[i]["question"] for i in cited + [0]],
-            "answer": [train_rows[i]["answer"] for i in cited + [0]],
+            "source_index": cited + [sound],
+            "question": [train_rows[i]["question"] for i in cited + [sound]],
+            "answer": [train_rows[i]["answer"] for i in cited + [sound]],
         }
     )
     kept, dropped, stats = apply_stage(SOURCE_CHECK, frame)
     assert dict(zip(dropped["source_index"], dropped[DROP])) == {i: "source:solver-disagrees" for i in cited}
-    assert set(dropped[STAGE]) == {"sources"} and kept["source_index"].to_list() == [0]
+    assert set(dropped[STAGE]) == {"sources"} and kept["source_index"].to_list() == [sound]
     assert stats.rows_out == 1 and stats.drops["source:solver-disagrees"] == 4
 
 
