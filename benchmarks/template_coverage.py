@@ -8,17 +8,15 @@ become variables). Reads the shipped records, or derives them afresh with --deri
 from __future__ import annotations
 
 import argparse
-import json
-import lzma
 import re
 from collections import Counter
 
 import numpy as np
 
-from augment.sources import EMBEDDED_DIR, load_embedded
+from augment.sources import load_embedded
 from augment.symbolic.annotated import parse_annotated
 from augment.symbolic.compiled import CompiledTemplate
-from augment.symbolic.generator import annotation_records
+from augment.symbolic.generator import annotation_records, shipped_records
 from augment.symbolic.quantities import question_quantities
 
 VARIABLE_SLOT = re.compile(r"\{([^{}]+)\}")
@@ -34,8 +32,7 @@ def main() -> None:
     if args.derive:
         records = annotation_records(frame, workers=2)
     else:
-        with lzma.open(EMBEDDED_DIR / "train.templates.jsonl.xz", "rt", encoding="utf-8") as handle:
-            records = [json.loads(line) for line in handle]
+        records = shipped_records()
     reasons = Counter(record["skipped"] or "templated" for record in records)
     stated = varied = sampling = 0
     for question, record in zip(frame["question"].to_list(), records):

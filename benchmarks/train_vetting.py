@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import lzma
 import random
 import re
 from collections import Counter
@@ -31,7 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from augment.sources import load_embedded
-from augment.symbolic.generator import SHIPPED
+from augment.symbolic.generator import shipped_records
 from benchmarks.blind_audit import _number
 from filters.label_errors import question_key
 from filters.vetting import VETTING_FILE, vetting_flag
@@ -59,9 +58,8 @@ def _write_parts(out: Path, questions: list[str], key: list[dict], parts: int, a
 
 
 def sample(out: Path, seed: int, parts: int) -> None:
-    records = (json.loads(line) for line in lzma.decompress(SHIPPED.read_bytes()).decode().split("\n") if line)
     questions = load_embedded("train").frame["question"]
-    rows = [r["row"] for r in records if r["skipped"] is None and vetting_flag(questions[r["row"]]) is None]
+    rows = [r["row"] for r in shipped_records() if r["skipped"] is None and vetting_flag(questions[r["row"]]) is None]
     random.Random(seed).shuffle(rows)
     key = [{"source_index": row} for row in rows]
     _write_parts(out, [questions[row] for row in rows], key, parts, {"seed": seed})

@@ -154,6 +154,12 @@ SHIPPED = EMBEDDED_DIR / "train.templates.jsonl.xz"
 SHIPPED_KEY = EMBEDDED_DIR / "train.templates.key"
 
 
+def shipped_records() -> list[dict]:
+    """The package's templates of the embedded train split, one record per row (benchmarks read them)."""
+    with lzma.open(SHIPPED, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
 def cached_records(frame: pl.DataFrame) -> Path | None:
     """The cached templates of these rows, seeded from the package for the embedded train split
     (when the package's copy was derived by this very code); None when they must be derived."""
