@@ -15,6 +15,7 @@ prefixed `variant-` when a variant was judged. A flagged source seeds nothing.
 
     python -m benchmarks.train_vetting sample benchmarks/audits/DIR --seed S --parts 8
     python -m benchmarks.train_vetting sample-variants RELEASE benchmarks/audits/DIR --seed S --parts 6
+        [--changed-since REV]  # after a template change: only the sources whose template changed
     python -m benchmarks.train_vetting flags benchmarks/audits/DIR [benchmarks/audits/DIR2 ...]
 """
 
@@ -24,13 +25,14 @@ import argparse
 import json
 import random
 import re
+import subprocess
 from collections import Counter
 from pathlib import Path
 
 import polars as pl
 
 from augment.sources import load_embedded
-from augment.symbolic.generator import shipped_records
+from augment.symbolic.generator import SHIPPED, shipped_records
 from benchmarks.blind_audit import _number
 from filters.label_errors import question_key
 from filters.vetting import VETTING_FILE, vetting_flag
@@ -65,19 +67,36 @@ def sample(out: Path, seed: int, parts: int) -> None:
     _write_parts(out, [questions[row] for row in rows], key, parts, {"seed": seed})
 
 
-def sample_variants(release: Path, out: Path, seed: int, parts: int, per_source: int) -> None:
+def changed_since(revision: str) -> set[int]:
+    """The sources whose shipped template differs from the one at a git revision: what a new pass must vet."""
+    shipped = SHIPPED.relative_to(Path(__file__).resolve().parents[1]).as_posix()
+    old = subprocess.run(["git", "show", f"{revision}:{shipped}"], capture_output=True, check=True).stdout
+    before = {r["row"]: r for r in shipped_records(old)}
+    fields = ("question_annotated", "answer_annotated", "skipped")
+    return {
+        r["row"]
+        for r in shipped_records()
+        if r["skipped"] is None and tuple(map(before.get(r["row"], {}).get, fields)) != tuple(map(r.get, fields))
+    }
+
+
+def sample_variants(
+    release: Path, out: Path, seed: int, parts: int, per_source: int, changed_since_revision: str | None = None
+) -> None:
     rows = pl.read_parquet(release / "data" / "*.parquet").filter(pl.col("method") != "original")
+    if changed_since_revision:
+        rows = rows.filter(pl.col("source_index").is_in(sorted(changed_since(changed_since_revision))))
     questions = load_embedded("train").frame["question"]
     unflagged = [vetting_flag(questions[row]) is None for row in rows["source_index"]]
     drawn = (
-        rows.filter(pl.Series(unflagged))
+        rows.filter(pl.Series(unflagged, dtype=pl.Boolean))
         .sample(fraction=1.0, seed=seed, shuffle=True)
         .unique(["source_index", "method"], keep="first", maintain_order=True)
         .filter(pl.int_range(pl.len()).over("source_index") < per_source)
         .sample(fraction=1.0, seed=seed + 1, shuffle=True)
     )
     key = drawn.select("source_index", "id", "method", "final_answer").to_dicts()
-    about = {"seed": seed, "release": str(release), "per_source": per_source}
+    about = {"seed": seed, "release": str(release), "per_source": per_source, "changed_since": changed_since_revision}
     _write_parts(out, drawn["question"].to_list(), key, parts, about)
 
 
@@ -139,13 +158,14 @@ def main() -> None:
     variants.add_argument("--seed", type=int, required=True)
     variants.add_argument("--parts", type=int, default=6)
     variants.add_argument("--per-source", type=int, default=2)
+    variants.add_argument("--changed-since", metavar="REV", help="only sources whose template differs from REV's")
     score = commands.add_parser("flags")
     score.add_argument("folders", type=Path, nargs="+", help="one folder per pass, oldest first")
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.out, args.seed, args.parts)
     elif args.command == "sample-variants":
-        sample_variants(args.release, args.out, args.seed, args.parts, args.per_source)
+        sample_variants(args.release, args.out, args.seed, args.parts, args.per_source, args.changed_since)
     else:
         flags(args.folders)
 

@@ -217,3 +217,28 @@ def test_an_ordinal_past_twelve_fixes_the_count_before_it(train_rows):
     """The audit of edd36c7 (6054): "19 of them ... the twentieth fisherman" became "23 of them" of 20."""
     for _, made in renumbered(train_rows[6054]):
         assert "20 fishermen" in made.question and "19 of them" in made.question
+
+
+def test_a_stretch_of_time_or_a_measure_varies_unless_a_whole_a_list_or_a_tie_fixes_it():
+    assert groups("It cost $10,000 a year for the first 8 years.") == set()
+    assert groups("She hikes the 12 miles to the lake, then takes the 6-hour train ride.") == set()
+    assert groups("For the next 4 days she reads.") == set()
+    assert groups("On Monday she rests. For the next 4 days she reads.") == {4}  # days of a named week
+    assert groups("Over the past five years it was 90 degrees in 2020 and 79 degrees in 2019.") == {5}  # listed years
+    assert groups("She takes three pills a day for the first 2 weeks of the month.") == {2}  # a month's weeks
+    assert groups("He plays 2 hours a day. How many hours did he train during the first two weeks?") == {2}  # a tie
+    assert groups("Tom is 3 years younger than Bob. What is the sum of the ages of all 4 people?") == {4}
+    assert groups("Four of her classmates were late. What is the total for the five students?") == {4, 5}
+
+
+def test_cited_stretches_vary_and_the_wholes_they_share_stay(train_rows):
+    """568 ("the first 8 years") and 6297 ("For the first 4 weeks") now vary; 1710 ("the past five years",
+    then five years listed), 4059 ("2 hours ... the first two weeks", two weekly rates) and 6841 ("the first
+    2 weeks of the month ... the last two weeks", so nothing else varies) stay as written."""
+    for index, pattern in [(568, r"for the first (\d+) years"), (6297, r"For the first (\d+) weeks")]:
+        stated = {re.search(pattern, made.question).group(1) for _, made in renumbered(train_rows[index])}
+        assert len(stated) > 1, (index, stated)
+    for index, phrase in [(1710, "past five years"), (4059, "the first two weeks")]:
+        for _, made in renumbered(train_rows[index]):
+            assert phrase in made.question, (index, made.question)
+    assert skip_reason(train_rows[6841]) == "no-variable-numbers"

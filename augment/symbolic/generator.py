@@ -154,10 +154,11 @@ SHIPPED = EMBEDDED_DIR / "train.templates.jsonl.xz"
 SHIPPED_KEY = EMBEDDED_DIR / "train.templates.key"
 
 
-def shipped_records() -> list[dict]:
-    """The package's templates of the embedded train split, one record per row (benchmarks read them)."""
-    with lzma.open(SHIPPED, "rt", encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle]
+def shipped_records(compressed: bytes | None = None) -> list[dict]:
+    """The package's templates of the embedded train split, one record per row (benchmarks read them), or those
+    of `compressed`, another version of that file."""
+    text = lzma.decompress(compressed if compressed is not None else SHIPPED.read_bytes()).decode("utf-8")
+    return [json.loads(line) for line in text.split("\n") if line]
 
 
 def cached_records(frame: pl.DataFrame) -> Path | None:

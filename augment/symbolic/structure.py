@@ -49,6 +49,30 @@ _OPENERS = frozenset(
     "It We You I His Her Their Its This That These Those There One Two Three Four Five Six Seven Eight Nine Ten "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mr Mrs Ms Dr Together Finally First Later".split()
 )
+_MEASURES = frozenset().union(  # what a measure counts, as `noun_after` stems it
+    *(
+        noun_after(f"1 {unit}", 1)
+        for unit in "dollars percent seconds minutes hours days nights weeks months years inches feet yards miles "
+        "meters kilometers centimeters pounds ounces kilograms grams liters gallons cups degrees points mph".split()
+    )
+)
+_SPAN_LEAD_RE = re.compile(r"\b(?:first|next|past|previous|following)\s*$", re.IGNORECASE)
+_TIME_SPAN_RE = re.compile(r"\s+(?:days?|nights?|weeks?|months?|years?)\b", re.IGNORECASE)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_WHOLES = (  # a stretch of this unit, and what names a whole it may be part of
+    (r"days?|nights?", r"(?i:\bweek|\bmonth)|\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"),
+    (r"weeks?", r"(?i:\bmonth|\byear)"),
+    (r"months?", rf"(?i:\byear)|\b(?:{_MONTHS})\b"),
+    (r"years?", r"\b(?:19|20)\d\d\b|(?i:\bdecade|\bcentur)"),
+    (r"hours?", r"(?i:\bday\b|\bdaily\b|\bnight|\bshift)"),
+    (r"minutes?", r"(?i:\bhour)"),
+    (r"seconds?", r"(?i:\bminute)"),
+)
+_MEASURE_RE = re.compile(
+    r"[\s-]+(?:seconds?|minutes?|hours?|miles?|kilometers?|km|meters?|feet|foot|inch(?:es)?|yards?|pounds?|ounces?"
+    r"|cups?|gallons?|liters?)\b",
+    re.IGNORECASE,
+)
 _POSSESSED_RE = re.compile(r"\s+of\s+(?:her|his|their|its|my|our|your)\b", re.IGNORECASE)  # "all 6 of her balloons"
 _POSITION_LABEL_RE = re.compile(
     r"\b(?:day|week|month|round|level|stage|chapter|lap|game|grade|floor|step|hole|inning|quarter)\s+(\d{1,2})\b(?!\s*[%/])",
@@ -70,19 +94,34 @@ def group_counts(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
         refers_back = noun is not None and any(
             noun & (other or frozenset()) for other in earlier.get(quantity.value, [])
         )
+        lead = _GROUP_LEAD_RE.search(question[: quantity.start])
         if (
-            not refers_back
+            lead
+            and not refers_back
             and quantity.value <= LARGEST_LISTED_GROUP
             and quantity.value.denominator == 1
             and not (quantity.money or quantity.percent)
-            and _GROUP_LEAD_RE.search(question[: quantity.start])
             and not _POSSESSED_RE.match(question, quantity.end)
+            and not _stretch(question, quantity, lead.group(0), stated)
         ):
             counts.add(quantity.value)
-            if quantity.value - 1 in earlier:
-                counts.add(quantity.value - 1)
+            if any(not (noun and noun & _MEASURES) for noun in earlier.get(quantity.value - 1, [])):
+                counts.add(quantity.value - 1)  # "Four of her classmates ... the five students", not "3 years older"
         earlier.setdefault(quantity.value, []).append(noun)
     return frozenset(counts)
+
+
+def _stretch(question: str, quantity: Quantity, lead: str, stated: list[Quantity]) -> bool:
+    """ "the first 8 years", "the nine hours of", "the 6-hour ride": an amount of time or of stuff, not a group
+    the story lists. Days, weeks, months and years only after "first", "next" or "past" ("the two days" may be
+    two listed days), and none that the question shares out ("a week", "2016", "Friday") or that another number
+    equals ("2 hours a day ... the first two weeks": the solution's 2 may be either)."""
+    after = question[quantity.end : quantity.end + 12]
+    if not (_MEASURE_RE.match(after) or _SPAN_LEAD_RE.search(lead) and _TIME_SPAN_RE.match(after)):
+        return False
+    if any(q.value == quantity.value and q is not quantity for q in stated):
+        return False
+    return not any(re.match(unit, after.lstrip(" -"), re.I) and re.search(whole, question) for unit, whole in _WHOLES)
 
 
 def last_position(question: str, ordinals: frozenset[Fraction]) -> frozenset[Fraction]:
@@ -199,10 +238,11 @@ def _counted(question: str, end: int) -> frozenset[str] | None:
 
 
 _KINDS_RE = re.compile(
-    r"\s+(?:different\s+)?(?:kinds?|types?|sorts?|varieties|flavou?rs?|colou?rs?|species|breeds|brands|meals)\b",
+    r"\s+(?:different\s+)?(?:kinds?|types?|sorts?|varieties|flavou?rs?|colou?rs?|species|breeds|brands|meals\s+a\s+day)\b",
     re.IGNORECASE,
 )
 _OF_THEM_RE = re.compile(r"\s+of\s+(?:them|us)\b", re.IGNORECASE)
+_SENTENCE_END_RE = re.compile(r"[.!?]\s")
 _NAMED_PAIR_RE = re.compile(r"\b[A-Z][a-z]+(?:,\s+[A-Z][a-z]+)*,?\s+and\s+[A-Z][a-z]+\b")
 _LIST_GAP_RE = re.compile(r"(?:\s*[a-z]+){0,3}\s*,?\s*(?:and\s+)?\$?", re.IGNORECASE)  # "3 mm, 6 mm, and 5 mm"
 
@@ -226,11 +266,19 @@ def listed_counts(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
     for run in _number_lists(question, stated):
         # a count of something before the list: "two trips of 30 km and 20 km", "four lamps ... 3 bulbs and 1 bulb"
         before = [q for q in small if q.end <= run[0].start and noun_after(question, q.end, q.start)]
-        counts |= {q.value for q in before if q.value == len(run) and (len(run) > 2 or run[0].start - q.end <= 60)}
+        counts |= {q.value for q in before if q.value == len(run) and _counts_run(question, q, run)}
         total = sum(r.value for r in run)
         if all(q in small or q.value == 1 for q in run) and any(q.value == total for q in before):
             counts |= {q.value for q in run} | {total}
     return frozenset(counts)
+
+
+def _counts_run(question: str, count: Quantity, run: list[Quantity]) -> bool:
+    """Whether a count before a list is the list's length: a list of three or more anywhere, two items close by
+    in its sentence ("two trips of 30 km and 20 km"); not two numbers of another sentence ("2 necklaces on
+    Tuesday. Then she makes 5 bracelets and 7 earrings")."""
+    between = question[count.end : run[0].start]
+    return len(run) > 2 or len(between) <= 60 and not _SENTENCE_END_RE.search(between)
 
 
 def _number_lists(question: str, stated: list[Quantity]) -> list[list[Quantity]]:
