@@ -51,6 +51,12 @@ def test_a_count_of_listed_things_stays_the_length_of_the_list():
     assert counts("Ali and Leila get $14 off each since there are 2 of them.") == {2}
     assert counts("There are 4 lamps. She needs 3 small light bulbs and 1 large light bulb.") == {1, 3, 4}
     assert counts("He buys 4 apples. A pen costs $3 and a book $5.") == set()  # money is no list of counts
+    assert counts("A factory makes 4 colors of crayons.") == {4}
+    # what is not a listed count: an adjective, meals sold, a measure, two numbers of another sentence
+    assert counts("He needs a black cartridge and three color cartridges.") == set()
+    assert counts("He sold 12 meals. He prepared another 5 meals.") == set()
+    assert counts("He soaks them 4 minutes for each grass stain. They have 3 grass stains and 1 wine stain.") == set()
+    assert counts("She makes 2 necklaces on Tuesday. Then she makes 5 bracelets and 7 earrings.") == set()
 
 
 def test_cited_counts_of_listed_things_hold_in_every_variant(train_rows):

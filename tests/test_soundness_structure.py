@@ -229,6 +229,11 @@ def test_a_stretch_of_time_or_a_measure_varies_unless_a_whole_a_list_or_a_tie_fi
     assert groups("He plays 2 hours a day. How many hours did he train during the first two weeks?") == {2}  # a tie
     assert groups("Tom is 3 years younger than Bob. What is the sum of the ages of all 4 people?") == {4}
     assert groups("Four of her classmates were late. What is the total for the five students?") == {4, 5}
+    # a group named again is no new group: "8 of the beakers ... all 8 beakers", "3 stoplights ... all three lights"
+    assert (
+        groups("A lab has 22 beakers, and 8 of the beakers hold copper. All 8 beakers with copper are found.") == set()
+    )
+    assert groups("His route includes 3 stoplights. It takes 10 minutes if all three lights are green.") == set()
 
 
 def test_cited_stretches_vary_and_the_wholes_they_share_stay(train_rows):

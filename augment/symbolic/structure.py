@@ -90,10 +90,8 @@ def group_counts(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
     earlier: dict[Fraction, list[frozenset[str] | None]] = {}  # value -> what each earlier statement counts
     counts = set()
     for quantity in sorted(stated, key=lambda q: q.start):
-        noun = noun_after(question, quantity.end, quantity.start)
-        refers_back = noun is not None and any(
-            noun & (other or frozenset()) for other in earlier.get(quantity.value, [])
-        )
+        noun = _counted(question, quantity.end) or noun_after(question, quantity.end, quantity.start)
+        refers_back = noun is not None and any(_same_thing(noun, other) for other in earlier.get(quantity.value, []))
         lead = _GROUP_LEAD_RE.search(question[: quantity.start])
         if (
             lead
@@ -109,6 +107,16 @@ def group_counts(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
                 counts.add(quantity.value - 1)  # "Four of her classmates ... the five students", not "3 years older"
         earlier.setdefault(quantity.value, []).append(noun)
     return frozenset(counts)
+
+
+def _same_thing(noun: frozenset[str], other: frozenset[str] | None) -> bool:
+    """Whether a later mention names what an earlier one counted: "8 of the beakers ... all 8 beakers",
+    "3 stoplights ... all three lights"."""
+    return (
+        _related(noun, other)
+        or bool(other)
+        and any(min(len(a), len(b)) >= 4 and (a.endswith(b) or b.endswith(a)) for a in noun for b in other)
+    )
 
 
 def _stretch(question: str, quantity: Quantity, lead: str, stated: list[Quantity]) -> bool:
@@ -238,7 +246,7 @@ def _counted(question: str, end: int) -> frozenset[str] | None:
 
 
 _KINDS_RE = re.compile(
-    r"\s+(?:different\s+)?(?:kinds?|types?|sorts?|varieties|flavou?rs?|colou?rs?|species|breeds|brands|meals\s+a\s+day)\b",
+    r"\s+(?:different\s+)?(?:kinds?|types?|sorts?|varieties|flavou?rs?|colou?rs|species|breeds|brands|meals\s+a\s+day)\b",
     re.IGNORECASE,
 )
 _OF_THEM_RE = re.compile(r"\s+of\s+(?:them|us)\b", re.IGNORECASE)
@@ -268,7 +276,8 @@ def listed_counts(question: str, stated: list[Quantity]) -> frozenset[Fraction]:
         before = [q for q in small if q.end <= run[0].start and noun_after(question, q.end, q.start)]
         counts |= {q.value for q in before if q.value == len(run) and _counts_run(question, q, run)}
         total = sum(r.value for r in run)
-        if all(q in small or q.value == 1 for q in run) and any(q.value == total for q in before):
+        wholes = [q for q in before if q.value == total and not noun_after(question, q.end, q.start) & _MEASURES]
+        if all(q in small or q.value == 1 for q in run) and wholes:  # "4 lamps ... 3 small bulbs and 1 large"
             counts |= {q.value for q in run} | {total}
     return frozenset(counts)
 
