@@ -25,7 +25,9 @@ from filters.contamination import SCORER_FILE, PairScorer
 from filters.contamination_signals import PAIR_FEATURES
 
 TRAIN_FLAG_BUDGET = 0.003  # the target is <= 0.5% of train flagged; keep a margin for the other half
-JUDGE_BUDGET = 0.03  # an LLM judge, when used, looks at the pairs of about 3% of the questions
+# An LLM judge, when used, decides the best pair of about 10% of train-like questions: on the held-out half
+# that band holds 10 of the 12 rephrasings the scorer misses, against 5 of 12 at 3% (`judge_reach`).
+JUDGE_BUDGET = 0.10
 L2 = 1e-3
 # Measured on both halves, never fitted: fitting the templated P2 kind cost the hand-written
 # rephrasings 0.82 -> 0.72 of recall on the calibration half, and it is met (0.96) without.
@@ -70,32 +72,33 @@ def best_scores(rows: list[dict], pairs, probability: np.ndarray) -> tuple[np.nd
     return best, where, verbatim
 
 
-def measure(rows: list[dict], best: np.ndarray, where: np.ndarray, threshold: float) -> dict:
-    totals, hits, matched = Counter(), Counter(), Counter()
+def measure(rows: list[dict], best: np.ndarray, where: np.ndarray, threshold: float, judge_floor: float) -> dict:
+    """Per kind: n, the share flagged, the share flagged with the right test question, and `judge_reach`: the
+    share flagged or sent to a judge with its right test question, the most a judge that always answers right
+    could flag (for train: the share sent to a judge)."""
+    totals, hits, matched, reach = Counter(), Counter(), Counter(), Counter()
     for row, score, column in zip(rows, best, where):
-        totals[row["kind"]] += 1
-        hits[row["kind"]] += bool(score >= threshold)
-        matched[row["kind"]] += bool(score >= threshold and column == row["test_index"])
-    figures = {
-        kind: {
-            "n": totals[kind],
-            "flagged": round(hits[kind] / totals[kind], 4),
-            "right_test": round(matched[kind] / totals[kind], 4),
+        kind = row["kind"]
+        totals[kind] += 1
+        hits[kind] += bool(score >= threshold)
+        matched[kind] += bool(score >= threshold and column == row["test_index"])
+        if kind == "negative-train":
+            reach[kind] += bool(judge_floor <= score < threshold)
+        else:
+            reach[kind] += bool(score >= threshold or score >= judge_floor and column == row["test_index"])
+
+    def shares(members: list[str]) -> dict:
+        n = sum(totals[k] for k in members)
+        return {"n": n} | {
+            name: round(sum(counter[k] for k in members) / n, 4)
+            for name, counter in (("flagged", hits), ("right_test", matched), ("judge_reach", reach))
         }
-        for kind in sorted(totals)
+
+    figures = {kind: shares([kind]) for kind in sorted(totals)}
+    figures |= {
+        name: shares([k for k in totals if family(k) == name]) for name in {family(k) for k in totals if ":" in k}
     }
-    for name in {family(k) for k in totals if ":" in k}:
-        members = [k for k in totals if family(k) == name]
-        figures[name] = {
-            "n": sum(totals[k] for k in members),
-            "flagged": round(sum(hits[k] for k in members) / sum(totals[k] for k in members), 4),
-            "right_test": round(sum(matched[k] for k in members) / sum(totals[k] for k in members), 4),
-        }
-    positives = [k for k in totals if k != "negative-train"]
-    figures["all-positives"] = {
-        "n": sum(totals[k] for k in positives),
-        "flagged": round(sum(hits[k] for k in positives) / sum(totals[k] for k in positives), 4),
-    }
+    figures["all-positives"] = shares([k for k in totals if k != "negative-train"])
     return figures
 
 
@@ -126,10 +129,10 @@ def calibrate(embeddings: str, devset: list[dict]) -> dict:
         round(bias, 6),
         threshold,
     )
-    results["calibration"] = measure(calibration, best, where, threshold)
+    results["calibration"] = measure(calibration, best, where, threshold, results["judge_floor"])
     ph = pairs["held-out"]
     best, where, _ = best_scores(held_out, ph, scorer.probability(ph.features))
-    results["held_out"] = measure(held_out, best, where, threshold)
+    results["held_out"] = measure(held_out, best, where, threshold, results["judge_floor"])
     return results
 
 
@@ -140,6 +143,7 @@ def report(name: str, fitted: dict) -> None:
         label = "train flagged" if kind == "negative-train" else "recall"
         print(
             f"  {kind:36s} n={figures['n']:5d}  held-out {label} {figures['flagged']:.4f}   (calibration {calibration:.4f})"
+            + (f"   judge reach {figures['judge_reach']:.4f}" if "judge_reach" in figures else "")
         )
 
 
