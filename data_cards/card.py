@@ -233,10 +233,12 @@ def _contamination(manifest: dict, funnel: dict) -> str:
         [
             "## Decontamination",
             "",
-            "Every question is compared with the 1,319 GSM8K test questions: TF-IDF retrieval, word-level longest "
-            "common subsequence of number- and name-masked skeletons (renumbered, renamed, clauses added or "
-            "removed), shared rare numbers (paraphrases), and MiniLM embeddings for the pairs the cheap signals "
-            "leave undecided. Anything that is, or derives from, a test question is dropped.",
+            "Every question is compared with the 1,319 GSM8K test questions. Candidates come from TF-IDF, from the "
+            "rare numbers a question states (rephrasings keep them) and from a static embedding distilled from "
+            "MiniLM; each pair is scored on word-level longest common subsequence of number- and name-masked "
+            "skeletons (renumbered, renamed, clauses added or removed), shared numbers, embedding similarity and "
+            "function-word structure, by a logistic scorer fitted on one half of a development set. Anything that "
+            "is, or derives from, a test question is dropped.",
             "",
             f"Dropped: {_top(funnel.get(Decontaminate.name))}.",
             "",
@@ -244,7 +246,11 @@ def _contamination(manifest: dict, funnel: dict) -> str:
             f"half of its development set: {figures['all-positives']['flagged']:.1%} of "
             f"{figures['all-positives']['n']:,} test-derived questions flagged ({kinds}); "
             f"{figures['negative-train']['flagged']:.2%} of {figures['negative-train']['n']:,} GSM8K train questions "
-            "flagged (false positives).",
+            "flagged (false positives). With `--judge`, an LLM decides the best pair of each question scored just "
+            f"below the threshold ({figures['negative-train']['judge_reach']:.0%} of those train questions); a judge "
+            "that always answered right would flag at most "
+            f"{figures['all-positives']['judge_reach']:.1%} of the held-out test-derived questions "
+            f"(rephrasings {figures['rephrase']['judge_reach']:.1%}).",
             "",
             PREVIOUS_DETECTOR_CHECK,
         ]

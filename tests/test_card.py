@@ -24,6 +24,7 @@ def test_the_card_states_true_sizes_yaml_fields_example_citations_and_recall(tmp
 
     recall = held_out_figures(embeddings.available())["all-positives"]
     assert f"{recall['flagged']:.1%} of {recall['n']:,} test-derived questions flagged" in text
+    assert f"flag at most {recall['judge_reach']:.1%} of the held-out test-derived questions" in text  # --judge's reach
     assert "The previous detector, checked independently on 7,537" in text and "0.747" in text
     assert "| renumber | 300 | 100.0% | 60.0% |" in text  # actual versus requested, in one table
 
