@@ -71,6 +71,10 @@ def test_cited_counts_of_listed_things_hold_in_every_variant(train_rows):
     ]:
         for _, made in renumbered(train_rows[index]):
             assert phrase in made.question, (index, made.question)
+    # 3610 (audit of 0a8e2f0: "Three people in a law firm" with four named), 1416, 4918: people counted by name
+    for index, phrase in [(3610, "Four people in a law firm"), (1416, "had 5 employees"), (4918, "four players")]:
+        for _, made in renumbered(train_rows[index]):
+            assert phrase in made.question, (index, made.question)
     made, _ = _backward_variants(train_rows[6569])
     assert made and all("there are two of them" in v.question for v in made)
     for _, variant in renumbered(train_rows[1643]):

@@ -39,8 +39,14 @@ _GROUP_LEAD_RE = re.compile(
     r"(?:\s+(?:first|last|next|past|previous|following))?\s*$",
     re.IGNORECASE,
 )
-_PEOPLE = r"(?:children|kids|sons|daughters|friends|siblings|brothers|sisters|cousins|guests|grandchildren|students)"
-_PEOPLE_RE = re.compile(rf"\s+(?:[a-z]+\s+){{0,2}}?{_PEOPLE}\b")
+_RELATIVES = "children|kids|sons|daughters|friends|siblings|brothers|sisters|cousins|guests|grandchildren|students"
+_PEOPLE = rf"(?:{_RELATIVES})"
+# who a count before a list of names may be: "Four people in a law firm ... Mary ... Elle and Andrea ... Joe"
+_NAMED_PEOPLE = (
+    rf"(?:{_RELATIVES}|people|persons|members|employees|workers|coworkers|colleagues|classmates|teammates|players"
+    r"|roommates)"
+)
+_PEOPLE_RE = re.compile(rf"\s+(?:[a-z]+\s+){{0,2}}?{_NAMED_PEOPLE}\b")
 _COMPANIONS_RE = re.compile(
     rf"\s+(?:of\s+(?:his|her|their|our|my)\s+)?(?:(?!(?:for|per|to|in|with|and|each|from)\b)[a-z]+\s+)?{_PEOPLE}\b"
 )
