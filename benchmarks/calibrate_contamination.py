@@ -26,7 +26,7 @@ from filters.contamination_signals import PAIR_FEATURES
 
 TRAIN_FLAG_BUDGET = 0.003  # the target is <= 0.5% of train flagged; keep a margin for the other half
 # An LLM judge, when used, decides the best pair of about 10% of train-like questions: on the held-out half
-# that band holds 10 of the 12 rephrasings the scorer misses, against 5 of 12 at 3% (`judge_reach`).
+# that band holds 10 of the 12 rephrasings the scorer misses, against 6 of 12 at 3% (`judge_reach`).
 JUDGE_BUDGET = 0.10
 L2 = 1e-3
 # Measured on both halves, never fitted: fitting the templated P2 kind cost the hand-written

@@ -247,7 +247,8 @@ def _contamination(manifest: dict, funnel: dict) -> str:
             f"{figures['all-positives']['n']:,} test-derived questions flagged ({kinds}); "
             f"{figures['negative-train']['flagged']:.2%} of {figures['negative-train']['n']:,} GSM8K train questions "
             "flagged (false positives). With `--judge`, an LLM decides the best pair of each question scored just "
-            f"below the threshold ({figures['negative-train']['judge_reach']:.0%} of those train questions); a judge "
+            f"below the threshold (on the held-out half, {figures['negative-train']['judge_reach']:.0%} of the train "
+            "questions); a judge "
             "that always answered right would flag at most "
             f"{figures['all-positives']['judge_reach']:.1%} of the held-out test-derived questions "
             f"(rephrasings {figures['rephrase']['judge_reach']:.1%}).",
