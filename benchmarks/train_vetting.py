@@ -8,8 +8,8 @@ A pass is a folder of `questions-<part>.jsonl` ({"qid", "question"}, handed to s
 - `sample-variants` writes published rows of a release instead, a few per source not yet flagged, of
   different methods: a template that breaks its story (a coincidence, an implausible band, a count that no
   longer fits its list) breaks it again in the next run, so its source is vetted through its variants.
-`flags` scores every pass given against the answer it was made from (the source's `####` line, or the
-variant's published answer) and writes `filters/data/gsm8k_train_vetting.jsonl`: the sources whose solver
+`flags` scores every pass given (and blind audits, whose verdicts are of the same kind) against the answer it
+was made from (the source's `####` line, or the variant's published answer) and writes `filters/data/gsm8k_train_vetting.jsonl`: the sources whose solver
 answer differs (`solver-disagrees`) or that the solver judged incoherent or implausible (`judged-...`),
 prefixed `variant-` when a variant was judged. A flagged source seeds nothing.
 
@@ -101,8 +101,12 @@ def sample_variants(
 
 
 def _verdicts(folder: Path) -> list[tuple[dict, dict]]:
-    """(key row, verdict) for every verdict line of one pass."""
-    key = {k["qid"]: k for k in json.loads((folder / "key.json").read_text())}
+    """(key row, verdict) for every verdict line of one pass, or of a blind audit (`benchmarks/blind_audit.py`:
+    key.jsonl, its GSM8K controls judged as sources)."""
+    if (folder / "key.json").exists():
+        key = {k["qid"]: k for k in json.loads((folder / "key.json").read_text())}
+    else:
+        key = {k["qid"]: k for k in map(json.loads, (folder / "key.jsonl").read_text().splitlines())}
     lines = (
         json.loads(line) for path in sorted(folder.glob("verdicts-*.jsonl")) for line in open(path) if line.strip()
     )
@@ -115,7 +119,7 @@ def flags(folders: list[Path]) -> None:
     flagged, counts = {}, Counter()
     for key, verdict in verdicts:
         row = key["source_index"]
-        variant = "final_answer" in key
+        variant = key.get("id") is not None
         gold = key["final_answer"] if variant else frame["answer"][row].rsplit("####", 1)[1].strip()
         counts[verdict["verdict"]] += 1
         if _value(verdict["answer"]) != _value(gold):
