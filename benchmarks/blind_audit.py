@@ -75,14 +75,19 @@ def _number(text) -> Fraction | None:
         return None
 
 
+def audit_key(out: Path) -> dict[int, dict]:
+    """The audit's key (never handed out), by qid."""
+    return {row["qid"]: row for row in map(json.loads, (out / "key.jsonl").read_text().splitlines())}
+
+
+def solver_verdicts(out: Path) -> list[dict]:
+    """Every line the solvers wrote to `verdicts-<part>.jsonl` (audits and vetting passes alike)."""
+    return [json.loads(line) for path in sorted(out.glob("verdicts-*.jsonl")) for line in open(path) if line.strip()]
+
+
 def score(out: Path) -> None:
-    key = {row["qid"]: row for row in map(json.loads, (out / "key.jsonl").read_text().splitlines())}
-    verdicts = {}
-    for path in sorted(out.glob("verdicts-*.jsonl")):
-        for line in path.read_text().splitlines():
-            if line.strip():
-                record = json.loads(line)
-                verdicts[int(record["qid"])] = record
+    key = audit_key(out)
+    verdicts = {int(record["qid"]): record for record in solver_verdicts(out)}
     counts, agree, n = defaultdict(Counter), Counter(), Counter()
     disagreements = []
     for qid, row in sorted(key.items()):

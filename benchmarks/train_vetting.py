@@ -33,7 +33,7 @@ import polars as pl
 
 from augment.sources import load_embedded
 from augment.symbolic.generator import SHIPPED, shipped_records
-from benchmarks.blind_audit import _number
+from benchmarks.blind_audit import _number, audit_key, solver_verdicts
 from filters.label_errors import question_key
 from filters.vetting import VETTING_FILE, vetting_flag
 
@@ -106,11 +106,8 @@ def _verdicts(folder: Path) -> list[tuple[dict, dict]]:
     if (folder / "key.json").exists():
         key = {k["qid"]: k for k in json.loads((folder / "key.json").read_text())}
     else:
-        key = {k["qid"]: k for k in map(json.loads, (folder / "key.jsonl").read_text().splitlines())}
-    lines = (
-        json.loads(line) for path in sorted(folder.glob("verdicts-*.jsonl")) for line in open(path) if line.strip()
-    )
-    return [(key[verdict["qid"]], verdict) for verdict in lines]
+        key = audit_key(folder)
+    return [(key[verdict["qid"]], verdict) for verdict in solver_verdicts(folder)]
 
 
 def flags(folders: list[Path]) -> None:
