@@ -18,6 +18,7 @@ from pathlib import Path
 from augment.decontamination import make_detector
 from augment.judge import ask, judge_engine
 from augment.sources import load_embedded
+from benchmarks.bench_contamination import recall_table
 from benchmarks.contamination_devset import build_devset, half
 
 DEFAULT_MODEL = Path.home() / ".cache" / "gsm8k-augment" / "smollm2-135m-instruct"
@@ -37,21 +38,23 @@ def main() -> None:
     started = time.perf_counter()
     said_yes = ask(engine, detector, [rows[i]["question"] for i in band], [verdicts[i].test_index for i in band])
     print(f"{len(band)} of {len(rows)} held-out questions in the band, judged in {time.perf_counter() - started:.0f} s")
-    totals, flagged = Counter(), Counter()
     in_band, right, yes = Counter(), Counter(), Counter()
-    for row, verdict in zip(rows, verdicts):
-        totals[row["kind"]] += 1
-        flagged[row["kind"]] += verdict.contaminated
+    contaminated = [verdict.contaminated for verdict in verdicts]
+    flagged = list(contaminated)  # and what the judge says yes to
     for i, answer in zip(band, said_yes):
         kind = rows[i]["kind"]
         in_band[kind] += 1
         right[kind] += verdicts[i].test_index == rows[i].get("test_index")
         yes[kind] += answer
+        flagged[i] = flagged[i] or answer
+    without = recall_table(rows, contaminated)
+    with_judge = recall_table(rows, flagged)
+    totals = Counter(row["kind"] for row in rows)
     print(f"{'kind':34s} {'n':>5s} {'band':>5s} {'right':>5s} {'yes':>4s}  without  with judge")
     for kind in sorted(totals):
-        without, with_judge = flagged[kind] / totals[kind], (flagged[kind] + yes[kind]) / totals[kind]
         print(
-            f"{kind:34s} {totals[kind]:5d} {in_band[kind]:5d} {right[kind]:5d} {yes[kind]:4d}  {without:7.4f}  {with_judge:9.4f}"
+            f"{kind:34s} {totals[kind]:5d} {in_band[kind]:5d} {right[kind]:5d} {yes[kind]:4d}"
+            f"  {without[kind]:7.4f}  {with_judge[kind]:9.4f}"
         )
 
 
