@@ -32,6 +32,13 @@ def renumbered(row: dict, count: int = 8, batch: int = 256) -> list:
     return [(sample.values, renumber(template, sample)) for sample in samples]
 
 
+def phrases_hold(train_rows, cited: list[tuple[int, str]]) -> None:
+    """Each cited (train row, phrase) stands as written in every renumbered variant of that row."""
+    for index, phrase in cited:
+        for _, made in renumbered(train_rows[index]):
+            assert phrase in made.question, (index, made.question)
+
+
 def skip_reason(row: dict) -> str:
     with pytest.raises(TemplateSkip) as skip:
         derive_template(row["question"], row["answer"])

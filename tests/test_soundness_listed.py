@@ -16,7 +16,7 @@ from augment.symbolic.template import derive_template
 from augment.symbolic.ties import Step
 from augment.symbolic.variants import VariantSkip, backward, invertible
 from filters.numbers import parse_number_words
-from tests.test_soundness_ambiguity import compiled, renumbered
+from tests.test_soundness_ambiguity import compiled, phrases_hold, renumbered
 
 FIRST_SLOT_RE = re.compile(r"\{n\d+,([^{}]+)\}")
 
@@ -63,18 +63,17 @@ def test_cited_counts_of_listed_things_hold_in_every_variant(train_rows):
     """438: "rained for 3 days" with three amounts; 3141: "3 meals a day" then breakfast, lunch and dinner;
     5347: "three kinds of bottled drinks", three named; 1643: "four lamps" are 3 small bulbs and 1 large;
     6569: "Ali and Leila ... there are two of them" (the audits read 5 days, 2 meals, 4 kinds, X of them)."""
-    for index, phrase in [
-        (438, "rained for 3 days"),
-        (3141, "eats 3 meals a day"),
-        (5347, "three kinds of bottled drinks"),
-        (1643, "four lamps"),
-    ]:
-        for _, made in renumbered(train_rows[index]):
-            assert phrase in made.question, (index, made.question)
+    phrases_hold(
+        train_rows,
+        [
+            (438, "rained for 3 days"),
+            (3141, "eats 3 meals a day"),
+            (5347, "three kinds of bottled drinks"),
+            (1643, "four lamps"),
+        ],
+    )
     # 3610 (audit of 0a8e2f0: "Three people in a law firm" with four named), 1416, 4918: people counted by name
-    for index, phrase in [(3610, "Four people in a law firm"), (1416, "had 5 employees"), (4918, "four players")]:
-        for _, made in renumbered(train_rows[index]):
-            assert phrase in made.question, (index, made.question)
+    phrases_hold(train_rows, [(3610, "Four people in a law firm"), (1416, "had 5 employees"), (4918, "four players")])
     made, _ = _backward_variants(train_rows[6569])
     assert made and all("there are two of them" in v.question for v in made)
     for _, variant in renumbered(train_rows[1643]):
